@@ -1,0 +1,213 @@
+// conv2d: 3x3 "valid" convolution with bias and optional fused ReLU.
+// Layout: activations (channel, x, y, batch), weights (out_ch, in_ch, kx, ky):
+// the memory order of Keras's channels_last tensors and HWIO kernels.
+//
+//   conv2d_forward           input (ci,w,h,n), weights (co,ci,3,3), bias (co) -> output (co,w-2,h-2,n)
+//   conv2d_backward_data     weights, output, d_output -> d_input (ci,w,h,n)
+//   conv2d_backward_weights  input, output, d_output   -> d_weights (co,ci,3,3), d_bias (co)
+//
+// ReLU's derivative is read from the saved output (output > 0), so the
+// backward passes need no pre-activation buffer.
+#include "layout.h"
+
+using namespace Halide;
+
+namespace {
+
+constexpr int kKernel = 3;
+
+// Shape parameters every conv2d generator shares.
+template <typename Self>
+class Conv2DBase : public Generator<Self> {
+public:
+    GeneratorParam<int> width{"width", 28};
+    GeneratorParam<int> height{"height", 28};
+    GeneratorParam<int> in_channels{"in_channels", 1};
+    GeneratorParam<int> out_channels{"out_channels", 32};
+    GeneratorParam<bool> relu{"relu", true};
+
+protected:
+    int out_width() const { return width - kKernel + 1; }
+    int out_height() const { return height - kKernel + 1; }
+    int vector_width() const { return this->get_target().template natural_vector_size<float>(); }
+
+    // d_output masked by ReLU's derivative: the gradient at the pre-activation.
+    template <typename OutputBuffer, typename GradBuffer>
+    void define_pre_activation_gradient(Func &dz, OutputBuffer &output, GradBuffer &d_output) {
+        Var c("c"), x("x"), y("y"), n("n");
+        if (relu) {
+            dz(c, x, y, n) = select(output(c, x, y, n) > 0.0f, d_output(c, x, y, n), 0.0f);
+        } else {
+            dz(c, x, y, n) = d_output(c, x, y, n);
+        }
+    }
+};
+
+class Conv2DForward : public Conv2DBase<Conv2DForward> {
+public:
+    Input<Buffer<float>> input{"input", 4};
+    Input<Buffer<float>> weights{"weights", 4};
+    Input<Buffer<float>> bias{"bias", 1};
+    Output<Buffer<float>> output{"output", 4};
+
+    void generate() {
+        r = RDom(0, in_channels, 0, kKernel, 0, kKernel, "r");
+        sum(co, x, y, n) = bias(co);
+        sum(co, x, y, n) += weights(co, r.x, r.y, r.z) * input(r.x, x + r.y, y + r.z, n);
+        output(co, x, y, n) = relu ? max(sum(co, x, y, n), 0.0f) : sum(co, x, y, n);
+
+        tailor::require_dense(input, {in_channels, width, height, 0});
+        tailor::require_dense(weights, {out_channels, in_channels, kKernel, kKernel}, false);
+        tailor::require_dense(bias, {out_channels}, false);
+        tailor::require_dense(output, {out_channels, out_width(), out_height(), 0});
+    }
+
+    void schedule() {
+        if (get_auto_schedule()) return;
+        // Register tile: vectors of output channels times a few output columns,
+        // the whole reduction inside, so each input value is broadcast once
+        // per weight vector and the accumulators never leave registers.
+        const int vec = std::min<int>(vector_width(), out_channels);
+        const int co_tile = std::min<int>(out_channels, 2 * vec);
+        const int x_tile = std::min(out_width(), 6);
+        Var coo("coo"), coi("coi"), xo("xo"), xi("xi"), yn("yn");
+        output.split(co, coo, coi, co_tile, TailStrategy::ShiftInwards)
+            .split(x, xo, xi, x_tile, TailStrategy::ShiftInwards)
+            .reorder(coi, xi, coo, xo, y, n)
+            .fuse(y, n, yn)
+            .parallel(yn)
+            .vectorize(coi, vec)
+            .unroll(xi);
+        sum.compute_at(output, coo).vectorize(co, vec).unroll(co).unroll(x);
+        sum.update()
+            .reorder(co, x, r.x, r.y, r.z, y, n)
+            .vectorize(co, vec)
+            .unroll(co)
+            .unroll(x);
+    }
+
+private:
+    Var co{"co"}, x{"x"}, y{"y"}, n{"n"};
+    RDom r;
+    Func sum{"sum"};
+};
+
+class Conv2DBackwardData : public Conv2DBase<Conv2DBackwardData> {
+public:
+    Input<Buffer<float>> weights{"weights", 4};
+    Input<Buffer<float>> output{"output", 4};
+    Input<Buffer<float>> d_output{"d_output", 4};
+    Output<Buffer<float>> d_input{"d_input", 4};
+
+    void generate() {
+        define_pre_activation_gradient(dz, output, d_output);
+        // A "full" convolution of dz with the flipped kernel; dz is zero
+        // outside the output's extent.
+        padded(co, x, y, n) = select(x >= 0 && x < out_width() && y >= 0 && y < out_height(),
+                                     dz(co, clamp(x, 0, out_width() - 1), clamp(y, 0, out_height() - 1), n),
+                                     0.0f);
+        // Transposed so that input channels are innermost and vectorize.
+        weights_t(ci, co, kx, ky) = weights(co, ci, kx, ky);
+        r = RDom(0, out_channels, 0, kKernel, 0, kKernel, "r");
+        sum(ci, x, y, n) = 0.0f;
+        sum(ci, x, y, n) += weights_t(ci, r.x, r.y, r.z) * padded(r.x, x - r.y, y - r.z, n);
+        d_input(ci, x, y, n) = sum(ci, x, y, n);
+
+        tailor::require_dense(weights, {out_channels, in_channels, kKernel, kKernel}, false);
+        tailor::require_dense(output, {out_channels, out_width(), out_height(), 0});
+        tailor::require_dense(d_output, {out_channels, out_width(), out_height(), 0});
+        tailor::require_dense(d_input, {in_channels, width, height, 0});
+    }
+
+    void schedule() {
+        if (get_auto_schedule()) return;
+        const int vec = std::min<int>(vector_width(), in_channels);
+        const int ci_tile = std::min<int>(in_channels, 2 * vec);
+        const int x_tile = std::min<int>(width, 6);
+        Var cio("cio"), cii("cii"), xo("xo"), xi("xi");
+        weights_t.compute_root().vectorize(ci, vec);
+        padded.compute_at(d_input, n).vectorize(co, std::min<int>(vector_width(), out_channels));
+        d_input.split(ci, cio, cii, ci_tile, TailStrategy::ShiftInwards)
+            .split(x, xo, xi, x_tile, TailStrategy::ShiftInwards)
+            .reorder(cii, xi, cio, xo, y, n)
+            .parallel(n)
+            .vectorize(cii, vec)
+            .unroll(xi);
+        sum.compute_at(d_input, cio).vectorize(ci, vec).unroll(ci).unroll(x);
+        sum.update()
+            .reorder(ci, x, r.x, r.y, r.z, y, n)
+            .vectorize(ci, vec)
+            .unroll(ci)
+            .unroll(x);
+    }
+
+private:
+    Var ci{"ci"}, co{"co"}, x{"x"}, y{"y"}, n{"n"}, kx{"kx"}, ky{"ky"};
+    RDom r;
+    Func dz{"dz"}, padded{"padded"}, weights_t{"weights_t"}, sum{"sum"};
+};
+
+class Conv2DBackwardWeights : public Conv2DBase<Conv2DBackwardWeights> {
+public:
+    Input<Buffer<float>> input{"input", 4};
+    Input<Buffer<float>> output{"output", 4};
+    Input<Buffer<float>> d_output{"d_output", 4};
+    Output<Buffer<float>> d_weights{"d_weights", 4};
+    Output<Buffer<float>> d_bias{"d_bias", 1};
+
+    void generate() {
+        define_pre_activation_gradient(dz, output, d_output);
+        Expr batch = input.dim(3).extent();
+        r = RDom(0, out_width(), 0, out_height(), 0, batch, "r");
+        sum(co, ci, kx, ky) = 0.0f;
+        sum(co, ci, kx, ky) += dz(co, r.x, r.y, r.z) * input(ci, r.x + kx, r.y + ky, r.z);
+        d_weights(co, ci, kx, ky) = sum(co, ci, kx, ky);
+        bias_sum(co) = 0.0f;
+        bias_sum(co) += dz(co, r.x, r.y, r.z);
+        d_bias(co) = bias_sum(co);
+
+        tailor::require_dense(input, {in_channels, width, height, 0});
+        tailor::require_dense(output, {out_channels, out_width(), out_height(), 0});
+        tailor::require_dense(d_output, {out_channels, out_width(), out_height(), 0});
+        tailor::require_dense(d_weights, {out_channels, in_channels, kKernel, kKernel}, false);
+        tailor::require_dense(d_bias, {out_channels}, false);
+    }
+
+    void schedule() {
+        if (get_auto_schedule()) return;
+        // Each task owns whole output elements and sums its batch in a fixed
+        // order, so the result does not depend on thread timing.
+        const int vec = std::min<int>(vector_width(), out_channels);
+        const int co_tile = std::min<int>(out_channels, 2 * vec);
+        const int ci_tile = std::min<int>(in_channels, 4);
+        Var coo("coo"), coi("coi"), cio("cio"), cii("cii"), task("task");
+        dz.compute_root().vectorize(Var("c"), vec).parallel(Var("n"));
+        d_weights.split(co, coo, coi, co_tile, TailStrategy::ShiftInwards)
+            .split(ci, cio, cii, ci_tile, TailStrategy::ShiftInwards)
+            .reorder(coi, cii, coo, cio, kx, ky)
+            .fuse(kx, ky, task)
+            .parallel(task)
+            .vectorize(coi, vec)
+            .unroll(cii);
+        sum.compute_at(d_weights, coo).vectorize(co, vec).unroll(co).unroll(ci);
+        sum.update()
+            .reorder(co, ci, r.x, r.y, r.z, kx, ky)
+            .vectorize(co, vec)
+            .unroll(co)
+            .unroll(ci);
+        bias_sum.compute_at(d_bias, Var::outermost()).vectorize(co, vec);
+        bias_sum.update().vectorize(co, vec);
+        d_bias.vectorize(co, vec);
+    }
+
+private:
+    Var ci{"ci"}, co{"co"}, kx{"kx"}, ky{"ky"}, n{"n"};
+    RDom r;
+    Func dz{"dz"}, sum{"sum"}, bias_sum{"bias_sum"};
+};
+
+}  // namespace
+
+HALIDE_REGISTER_GENERATOR(Conv2DForward, conv2d_forward)
+HALIDE_REGISTER_GENERATOR(Conv2DBackwardData, conv2d_backward_data)
+HALIDE_REGISTER_GENERATOR(Conv2DBackwardWeights, conv2d_backward_weights)

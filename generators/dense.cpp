@@ -1,0 +1,179 @@
+// dense: fully connected layer with bias and optional fused ReLU.
+// Layout: activations (feature, batch), weights (out, in): Keras's kernel
+// shape (in, out) in memory order.
+//
+//   dense_forward           input (in,n), weights (out,in), bias (out) -> output (out,n)
+//   dense_backward_data     weights, output, d_output -> d_input (in,n)
+//   dense_backward_weights  input, output, d_output   -> d_weights (out,in), d_bias (out)
+#include "layout.h"
+
+using namespace Halide;
+
+namespace {
+
+// Samples per register tile in the forward and backward-data passes.
+constexpr int kBatchTile = 4;
+
+template <typename Self>
+class DenseBase : public Generator<Self> {
+public:
+    GeneratorParam<int> inputs{"inputs", 1152};
+    GeneratorParam<int> outputs{"outputs", 128};
+    GeneratorParam<bool> relu{"relu", true};
+
+protected:
+    int vector_width() const { return this->get_target().template natural_vector_size<float>(); }
+
+    // d_output masked by ReLU's derivative, read from the saved output.
+    template <typename OutputBuffer, typename GradBuffer>
+    void define_pre_activation_gradient(Func &dz, OutputBuffer &output, GradBuffer &d_output) {
+        Var j("j"), n("n");
+        if (relu) {
+            dz(j, n) = select(output(j, n) > 0.0f, d_output(j, n), 0.0f);
+        } else {
+            dz(j, n) = d_output(j, n);
+        }
+    }
+};
+
+class DenseForward : public DenseBase<DenseForward> {
+public:
+    Input<Buffer<float>> input{"input", 2};
+    Input<Buffer<float>> weights{"weights", 2};
+    Input<Buffer<float>> bias{"bias", 1};
+    Output<Buffer<float>> output{"output", 2};
+
+    void generate() {
+        r = RDom(0, inputs, "r");
+        sum(j, n) = bias(j);
+        sum(j, n) += weights(j, r) * input(r, n);
+        output(j, n) = relu ? max(sum(j, n), 0.0f) : sum(j, n);
+        tailor::require_dense(input, {inputs, 0});
+        tailor::require_dense(weights, {outputs, inputs}, false);
+        tailor::require_dense(bias, {outputs}, false);
+        tailor::require_dense(output, {outputs, 0});
+    }
+
+    void schedule() {
+        if (get_auto_schedule()) return;
+        // Register tile: output-feature vectors times a few batch columns.
+        const int vec = std::min<int>(vector_width(), outputs);
+        const int j_tile = std::min<int>(outputs, 2 * vec);
+        Var jo("jo"), ji("ji"), no("no"), ni("ni");
+        output.split(j, jo, ji, j_tile, TailStrategy::ShiftInwards).vectorize(ji, vec);
+        // Batches of at least kBatchTile get a register tile across samples;
+        // smaller ones (single-image inference) one sample at a time.
+        output.specialize(output.dim(1).extent() >= kBatchTile)
+            .split(n, no, ni, kBatchTile, TailStrategy::ShiftInwards)
+            .reorder(ji, ni, jo, no)
+            .parallel(no);
+        output.reorder(ji, jo, n).parallel(n);
+        sum.compute_at(output, jo).vectorize(j, vec).unroll(j);
+        sum.update().reorder(j, n, r).vectorize(j, vec).unroll(j).unroll(n);
+    }
+
+private:
+    Var j{"j"}, n{"n"};
+    RDom r;
+    Func sum{"sum"};
+};
+
+class DenseBackwardData : public DenseBase<DenseBackwardData> {
+public:
+    Input<Buffer<float>> weights{"weights", 2};
+    Input<Buffer<float>> output{"output", 2};
+    Input<Buffer<float>> d_output{"d_output", 2};
+    Output<Buffer<float>> d_input{"d_input", 2};
+
+    void generate() {
+        define_pre_activation_gradient(dz, output, d_output);
+        weights_t(k, j) = weights(j, k);  // inputs innermost, so they vectorize
+        r = RDom(0, outputs, "r");
+        sum(k, n) = 0.0f;
+        sum(k, n) += weights_t(k, r) * dz(r, n);
+        d_input(k, n) = sum(k, n);
+        tailor::require_dense(weights, {outputs, inputs}, false);
+        tailor::require_dense(output, {outputs, 0});
+        tailor::require_dense(d_output, {outputs, 0});
+        tailor::require_dense(d_input, {inputs, 0});
+    }
+
+    void schedule() {
+        if (get_auto_schedule()) return;
+        const int vec = std::min<int>(vector_width(), inputs);
+        const int k_tile = std::min<int>(inputs, 2 * vec);
+        Var ko("ko"), ki("ki"), no("no"), ni("ni");
+        weights_t.compute_root().vectorize(k, vec).parallel(j);
+        dz.compute_root();
+        d_input.split(k, ko, ki, k_tile, TailStrategy::ShiftInwards).vectorize(ki, vec);
+        d_input.specialize(d_input.dim(1).extent() >= kBatchTile)
+            .split(n, no, ni, kBatchTile, TailStrategy::ShiftInwards)
+            .reorder(ki, ni, ko, no)
+            .parallel(no);
+        d_input.reorder(ki, ko, n).parallel(n);
+        sum.compute_at(d_input, ko).vectorize(k, vec).unroll(k);
+        sum.update().reorder(k, n, r).vectorize(k, vec).unroll(k).unroll(n);
+    }
+
+private:
+    Var k{"k"}, j{"j"}, n{"n"};
+    RDom r;
+    Func dz{"dz"}, weights_t{"weights_t"}, sum{"sum"};
+};
+
+class DenseBackwardWeights : public DenseBase<DenseBackwardWeights> {
+public:
+    Input<Buffer<float>> input{"input", 2};
+    Input<Buffer<float>> output{"output", 2};
+    Input<Buffer<float>> d_output{"d_output", 2};
+    Output<Buffer<float>> d_weights{"d_weights", 2};
+    Output<Buffer<float>> d_bias{"d_bias", 1};
+
+    void generate() {
+        define_pre_activation_gradient(dz, output, d_output);
+        r = RDom(0, input.dim(1).extent(), "r");
+        sum(j, k) = 0.0f;
+        sum(j, k) += dz(j, r) * input(k, r);
+        d_weights(j, k) = sum(j, k);
+        bias_sum(j) = 0.0f;
+        bias_sum(j) += dz(j, r);
+        d_bias(j) = bias_sum(j);
+        tailor::require_dense(input, {inputs, 0});
+        tailor::require_dense(output, {outputs, 0});
+        tailor::require_dense(d_output, {outputs, 0});
+        tailor::require_dense(d_weights, {outputs, inputs}, false);
+        tailor::require_dense(d_bias, {outputs}, false);
+    }
+
+    void schedule() {
+        if (get_auto_schedule()) return;
+        // Tasks own whole output elements: a fixed summation order per run.
+        const int vec = std::min<int>(vector_width(), outputs);
+        const int j_tile = std::min<int>(outputs, 2 * vec);
+        const int k_tile = std::min<int>(inputs, 4);
+        Var jo("jo"), ji("ji"), ko("ko"), ki("ki");
+        dz.compute_root().vectorize(Var("j"), vec);
+        d_weights.split(j, jo, ji, j_tile, TailStrategy::ShiftInwards)
+            .split(k, ko, ki, k_tile, TailStrategy::ShiftInwards)
+            .reorder(ji, ki, jo, ko)
+            .parallel(ko)
+            .vectorize(ji, vec)
+            .unroll(ki);
+        sum.compute_at(d_weights, jo).vectorize(j, vec).unroll(j).unroll(k);
+        sum.update().reorder(j, k, r).vectorize(j, vec).unroll(j).unroll(k);
+        bias_sum.compute_at(d_bias, Var::outermost()).vectorize(j, vec);
+        bias_sum.update().vectorize(j, vec);
+        d_bias.vectorize(j, vec);
+    }
+
+private:
+    Var j{"j"}, k{"k"};
+    RDom r;
+    Func dz{"dz"}, sum{"sum"}, bias_sum{"bias_sum"};
+};
+
+}  // namespace
+
+HALIDE_REGISTER_GENERATOR(DenseForward, dense_forward)
+HALIDE_REGISTER_GENERATOR(DenseBackwardData, dense_backward_data)
+HALIDE_REGISTER_GENERATOR(DenseBackwardWeights, dense_backward_weights)

@@ -1,0 +1,34 @@
+// Buffer layout shared by every generator: dense, innermost dimension first,
+// all extents fixed at compile time except the last one (the batch), which is
+// a run-time extent. Fixing the rest lets Halide drop bounds checks and pick
+// exact vector tails.
+#pragma once
+
+#include "Halide.h"
+
+#include <vector>
+
+namespace tailor {
+
+// The batch size the autoschedulers and benchmarks plan for.
+constexpr int kEstimatedBatch = 128;
+
+// Requires a dense buffer whose dimensions have the given extents, the last
+// one left to run time when `batch_last` is set.
+template <typename Param>
+void require_dense(Param &buffer, const std::vector<int> &extents, bool batch_last = true) {
+    Halide::Expr stride = 1;
+    const int dims = static_cast<int>(extents.size());
+    for (int d = 0; d < dims; d++) {
+        const bool is_batch = batch_last && d == dims - 1;
+        buffer.dim(d).set_min(0).set_stride(stride);
+        if (is_batch) {
+            buffer.dim(d).set_estimate(0, kEstimatedBatch);
+        } else {
+            buffer.dim(d).set_extent(extents[d]).set_estimate(0, extents[d]);
+            stride = stride * extents[d];
+        }
+    }
+}
+
+}  // namespace tailor

@@ -1,0 +1,93 @@
+// maxpool: 2x2 windows, stride 2, "valid" (an odd last row or column is dropped,
+// as Keras does). Layout (channel, x, y, batch).
+//
+//   maxpool_forward   input (c,w,h,n) -> output (c,w/2,h/2,n)
+//   maxpool_backward  input, d_output (c,w/2,h/2,n) -> d_input (c,w,h,n)
+//
+// The backward pass routes each window's gradient to one input: the first
+// maximum in the order (0,0), (1,0), (0,1), (1,1). The window's argmax is
+// recomputed from the input, so the forward pass stores no indices.
+#include "layout.h"
+
+using namespace Halide;
+
+namespace {
+
+template <typename Self>
+class MaxPoolBase : public Generator<Self> {
+public:
+    GeneratorParam<int> width{"width", 26};
+    GeneratorParam<int> height{"height", 26};
+    GeneratorParam<int> channels{"channels", 32};
+
+protected:
+    int out_width() const { return width / 2; }
+    int out_height() const { return height / 2; }
+    int vector_width() const {
+        return std::min<int>(channels, this->get_target().template natural_vector_size<float>());
+    }
+};
+
+class MaxPoolForward : public MaxPoolBase<MaxPoolForward> {
+public:
+    Input<Buffer<float>> input{"input", 4};
+    Output<Buffer<float>> output{"output", 4};
+
+    void generate() {
+        output(c, x, y, n) = max(max(input(c, 2 * x, 2 * y, n), input(c, 2 * x + 1, 2 * y, n)),
+                                 max(input(c, 2 * x, 2 * y + 1, n), input(c, 2 * x + 1, 2 * y + 1, n)));
+        tailor::require_dense(input, {channels, width, height, 0});
+        tailor::require_dense(output, {channels, out_width(), out_height(), 0});
+    }
+
+    void schedule() {
+        if (get_auto_schedule()) return;
+        Var yn("yn");
+        output.fuse(y, n, yn).parallel(yn).vectorize(c, vector_width());
+    }
+
+private:
+    Var c{"c"}, x{"x"}, y{"y"}, n{"n"};
+};
+
+class MaxPoolBackward : public MaxPoolBase<MaxPoolBackward> {
+public:
+    Input<Buffer<float>> input{"input", 4};
+    Input<Buffer<float>> d_output{"d_output", 4};
+    Output<Buffer<float>> d_input{"d_input", 4};
+
+    void generate() {
+        // Index 0..3 of the first maximum of window (px, py).
+        Expr a = input(c, 2 * px, 2 * py, n), b = input(c, 2 * px + 1, 2 * py, n);
+        Expr d = input(c, 2 * px, 2 * py + 1, n), e = input(c, 2 * px + 1, 2 * py + 1, n);
+        Expr top = select(b > a, 1, 0), top_value = max(a, b);
+        Expr bottom = select(e > d, 3, 2), bottom_value = max(d, e);
+        argmax(c, px, py, n) = select(bottom_value > top_value, bottom, top);
+
+        const Expr window_x = x / 2, window_y = y / 2;
+        const Expr inside = window_x < out_width() && window_y < out_height();
+        const Expr wx = min(window_x, out_width() - 1), wy = min(window_y, out_height() - 1);
+        const Expr position = (x % 2) + 2 * (y % 2);
+        d_input(c, x, y, n) = select(inside && argmax(c, wx, wy, n) == position, d_output(c, wx, wy, n), 0.0f);
+
+        tailor::require_dense(input, {channels, width, height, 0});
+        tailor::require_dense(d_output, {channels, out_width(), out_height(), 0});
+        tailor::require_dense(d_input, {channels, width, height, 0});
+    }
+
+    void schedule() {
+        if (get_auto_schedule()) return;
+        Var yn("yn");
+        argmax.compute_at(d_input, yn).vectorize(c, vector_width());
+        d_input.fuse(y, n, yn).parallel(yn).vectorize(c, vector_width());
+    }
+
+private:
+    Var c{"c"}, x{"x"}, y{"y"}, n{"n"}, px{"px"}, py{"py"};
+    Func argmax{"argmax"};
+};
+
+}  // namespace
+
+HALIDE_REGISTER_GENERATOR(MaxPoolForward, maxpool_forward)
+HALIDE_REGISTER_GENERATOR(MaxPoolBackward, maxpool_backward)

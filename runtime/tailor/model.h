@@ -1,0 +1,66 @@
+// The architecture-independent face of a network: what the trainer, the
+// evaluator and the checkpoint code need, behind a virtual interface so they
+// are compiled once, not once per architecture.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace tailor {
+
+// One row of the Keras-style summary.
+struct LayerSummary {
+    std::string name;   // e.g. "conv2d_1"
+    std::string kind;   // e.g. "Conv2D"
+    std::vector<int> output_shape;  // Keras order (height, width, channels), batch left out
+    std::size_t parameters = 0;
+};
+
+// A trainable tensor's place in the flat parameter array.
+struct TensorInfo {
+    std::string name;  // e.g. "conv2d_1/weights"
+    std::vector<int> shape;
+    std::size_t offset = 0;
+};
+
+// The result of a forward pass over a batch.
+struct BatchResult {
+    double loss_sum = 0;  // summed over the batch's samples
+    int correct = 0;
+};
+
+class Model {
+public:
+    virtual ~Model() = default;
+
+    virtual std::string name() const = 0;
+    virtual int input_size() const = 0;  // floats per image
+    virtual int classes() const = 0;
+    virtual int max_batch() const = 0;
+    virtual std::vector<LayerSummary> summary() const = 0;
+    virtual std::vector<TensorInfo> tensors() const = 0;
+
+    // All parameters and their gradients, each one flat array.
+    virtual std::span<float> parameters() = 0;
+    virtual std::span<float> gradients() = 0;
+
+    // Glorot-uniform weights and zero biases, from `seed`.
+    virtual void initialize(uint64_t seed) = 0;
+
+    // Forward pass in training mode and backward pass: fills gradients()
+    // with the gradient of the batch's mean loss.
+    virtual BatchResult train_step(const float *images, const int32_t *labels, int n, uint32_t seed,
+                                   uint32_t step) = 0;
+
+    // Forward pass in inference mode (no dropout). Writes n x classes
+    // probabilities; labels may be null, then loss and correct are 0.
+    virtual BatchResult predict(const float *images, const int32_t *labels, int n, float *probabilities) = 0;
+};
+
+std::unique_ptr<Model> make_model(const std::string &architecture, int max_batch);
+std::vector<std::string> architecture_names();
+
+}  // namespace tailor
