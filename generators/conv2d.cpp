@@ -68,7 +68,7 @@ public:
         // the whole reduction inside, so each input value is broadcast once
         // per weight vector and the accumulators never leave registers.
         const int vec = std::min<int>(vector_width(), out_channels);
-        const int co_tile = std::min<int>(out_channels, 2 * vec);
+        const int co_tile = tailor::vector_tile(out_channels, vec, 2);
         const int x_tile = std::min(out_width(), 6);
         Var coo("coo"), coi("coi"), xo("xo"), xi("xi"), yn("yn");
         output.split(co, coo, coi, co_tile, TailStrategy::ShiftInwards)
@@ -122,7 +122,7 @@ public:
     void schedule() {
         if (get_auto_schedule()) return;
         const int vec = std::min<int>(vector_width(), in_channels);
-        const int ci_tile = std::min<int>(in_channels, 2 * vec);
+        const int ci_tile = tailor::vector_tile(in_channels, vec, 2);
         const int x_tile = std::min<int>(width, 6);
         Var cio("cio"), cii("cii"), xo("xo"), xi("xi");
         weights_t.compute_root().vectorize(ci, vec);
@@ -178,7 +178,7 @@ public:
         // Each task owns whole output elements and sums its batch in a fixed
         // order, so the result does not depend on thread timing.
         const int vec = std::min<int>(vector_width(), out_channels);
-        const int co_tile = std::min<int>(out_channels, 2 * vec);
+        const int co_tile = tailor::vector_tile(out_channels, vec, 2);
         const int ci_tile = std::min<int>(in_channels, 4);
         Var coo("coo"), coi("coi"), cio("cio"), cii("cii"), task("task");
         dz.compute_root().vectorize(Var("c"), vec).parallel(Var("n"));

@@ -6,12 +6,21 @@
 
 #include "Halide.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace tailor {
 
 // The batch size the autoschedulers and benchmarks plan for.
 constexpr int kEstimatedBatch = 128;
+
+// Width of a register tile along a vectorized dimension: up to `max_vectors`
+// whole vectors that fit in `extent` (tiles overlap at the end, ShiftInwards),
+// or the whole extent when it is narrower than one vector.
+inline int vector_tile(int extent, int vector_width, int max_vectors) {
+    if (extent <= vector_width) return extent;
+    return vector_width * std::min(max_vectors, extent / vector_width);
+}
 
 // Requires a dense buffer whose dimensions have the given extents, the last
 // one left to run time when `batch_last` is set.

@@ -1,0 +1,175 @@
+// tailor: train and evaluate the report's Fashion-MNIST networks.
+//
+//   tailor train    [--arch cnn3|mlp] [--epochs N] [--batch B] [--lr 0.001] [--seed S]
+//                   [--data DIR | --data TRAIN.csv TEST.csv] [--out DIR] [--resume]
+//   tailor evaluate --checkpoint FILE [--data ...] [--out DIR]
+//   tailor summary  [--arch NAME]
+#include "tailor/checkpoint.h"
+#include "tailor/dataset.h"
+#include "tailor/error.h"
+#include "tailor/evaluate.h"
+#include "tailor/train.h"
+
+#include <CLI/CLI.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+namespace {
+
+using namespace tailor;
+
+std::string known_architectures() {
+    std::string list;
+    for (const auto &name : architecture_names()) list += (list.empty() ? "" : "|") + name;
+    return list;
+}
+
+void add_data_option(CLI::App &command, std::vector<std::string> &data) {
+    command
+        .add_option("--data", data,
+                    "A directory of IDX files (gzip'd or not), or two Kaggle CSV files: TRAIN TEST "
+                    "(default: " + std::string(kDefaultDataDirectory) + ")")
+        ->expected(1, 2);
+}
+
+// Evaluates on the training file and the test file, prints and writes it all.
+void evaluate_and_report(Model &model, const DataSplit &data, const TrainSettings &settings,
+                         const std::string &directory) {
+    std::vector<uint32_t> test_indices;
+    if (settings.test_limit > 0) {
+        for (uint32_t i = 0; i < std::min<std::size_t>(settings.test_limit, data.test.size()); i++) {
+            test_indices.push_back(i);
+        }
+    }
+    std::vector<uint32_t> train_indices;
+    if (settings.train_limit > 0) {
+        for (uint32_t i = 0; i < std::min<std::size_t>(settings.train_limit, data.train.size()); i++) {
+            train_indices.push_back(i);
+        }
+    }
+    std::cout << "\nEvaluating " << model.name() << "\n";
+    const Evaluation train = evaluate(model, data.train, train_indices);
+    const Evaluation test = evaluate(model, data.test, test_indices);
+    report_evaluation(directory, train, test, std::cout);
+    std::cout << "\nResults in " << directory << "/\n";
+}
+
+int run(int argc, char **argv) {
+    CLI::App app{"tailor: train and evaluate the Fashion-MNIST networks of the report, every layer a Halide kernel"};
+    app.set_version_flag("--version", std::string("tailor ") + TAILOR_VERSION);
+    app.require_subcommand(1);
+
+    TrainSettings settings;
+    std::vector<std::string> data_sources;
+    std::string out_directory;
+    bool resume = false;
+
+    auto *train_command = app.add_subcommand("train", "Train a network, then evaluate it on the test set");
+    train_command->add_option("--arch", settings.architecture, "Architecture: " + known_architectures())
+        ->capture_default_str();
+    auto *epochs_option = train_command->add_option("--epochs", settings.epochs, "Epochs to train")
+                              ->capture_default_str()
+                              ->check(CLI::Range(int64_t{1}, int64_t{100000}));
+    train_command->add_option("--batch", settings.batch, "Mini-batch size")
+        ->capture_default_str()
+        ->check(CLI::Range(int64_t{1}, int64_t{8192}));
+    train_command->add_option("--lr", settings.learning_rate, "Adam learning rate")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    train_command->add_option("--seed", settings.seed, "Seed of the split, shuffles, initial weights and dropout")
+        ->capture_default_str();
+    train_command->add_option("--validation-split", settings.validation_fraction,
+                              "Fraction of the training images held out for validation")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 0.9));
+    train_command->add_option("--limit", settings.train_limit,
+                              "Use only the first N training images (0: all); the evaluation uses the same N")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
+    train_command->add_option("--test-limit", settings.test_limit, "Evaluate on the first N test images (0: all)")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
+    add_data_option(*train_command, data_sources);
+    train_command->add_option("--out", out_directory, "Run directory (checkpoint, history, evaluation)")
+        ->default_str("runs/<arch>");
+    train_command->add_flag("--resume", resume, "Continue from the run directory's last checkpoint");
+
+    std::string checkpoint_path;
+    int64_t evaluate_batch = 256;
+    auto *evaluate_command = app.add_subcommand("evaluate", "Evaluate a checkpoint on the train and test sets");
+    evaluate_command->add_option("--checkpoint", checkpoint_path, "Checkpoint file (checkpoint.tlr)")->required();
+    add_data_option(*evaluate_command, data_sources);
+    evaluate_command->add_option("--out", out_directory, "Where to write the results")
+        ->default_str("the checkpoint's directory");
+    evaluate_command->add_option("--batch", evaluate_batch, "Images per forward pass")
+        ->capture_default_str()
+        ->check(CLI::Range(int64_t{1}, int64_t{8192}));
+
+    auto *summary_command = app.add_subcommand("summary", "Print an architecture's layers, as Keras's summary()");
+    summary_command->add_option("--arch", settings.architecture, "Architecture: " + known_architectures())
+        ->capture_default_str();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp &e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp &e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion &e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError &e) {
+        std::cerr << "tailor: error: " << e.what() << " (see tailor --help)\n";
+        return 2;
+    }
+
+    if (*summary_command) {
+        std::cout << format_summary(*make_model(settings.architecture, 1));
+        return 0;
+    }
+
+    if (*train_command) {
+        if (out_directory.empty()) out_directory = "runs/" + settings.architecture;
+        make_model(settings.architecture, 1);  // an unknown --arch fails before the data loads
+        const DataSplit data = load_data(data_sources);
+        TrainRequest request;
+        request.settings = settings;
+        request.out_directory = out_directory;
+        request.resume = resume;
+        if (resume && epochs_option->count() > 0) request.epochs_override = settings.epochs;
+        request.progress_bar = isatty(STDOUT_FILENO);
+        TrainOutcome outcome = train(request, data.train, std::cout);
+        evaluate_and_report(*outcome.model, data, outcome.settings, out_directory);
+        return 0;
+    }
+
+    // evaluate
+    const Checkpoint checkpoint = load_checkpoint(checkpoint_path);
+    auto model = make_model(checkpoint.settings.architecture, static_cast<int>(evaluate_batch));
+    check_compatible(checkpoint_path, checkpoint, *model);
+    std::copy(checkpoint.parameters.begin(), checkpoint.parameters.end(), model->parameters().begin());
+    if (out_directory.empty()) out_directory = std::filesystem::path(checkpoint_path).parent_path().string();
+    if (out_directory.empty()) out_directory = ".";
+    std::filesystem::create_directories(out_directory);
+    const DataSplit data = load_data(data_sources);
+    std::cout << "Checkpoint " << checkpoint_path << ": " << checkpoint.settings.architecture << " after "
+              << checkpoint.epochs_done << " epochs\n";
+    evaluate_and_report(*model, data, checkpoint.settings, out_directory);
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    try {
+        return run(argc, argv);
+    } catch (const tailor::Error &e) {
+        std::cerr << "tailor: error: " << e.what() << "\n";
+        return 1;
+    } catch (const std::exception &e) {
+        std::cerr << "tailor: error: " << e.what() << "\n";
+        return 1;
+    }
+}

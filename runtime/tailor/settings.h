@@ -1,0 +1,35 @@
+// What a training run is configured with. Boost.PFR walks these fields for the
+// checkpoint, the run's JSON record and the run header, so adding a setting
+// means adding a field and its name below, nothing else.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include <boost/pfr.hpp>
+
+namespace tailor {
+
+struct TrainSettings {
+    std::string architecture = "cnn3";
+    int64_t epochs = 50;
+    int64_t batch = 32;
+    double learning_rate = 0.001;
+    double beta1 = 0.9;
+    double beta2 = 0.999;
+    double epsilon = 1e-7;
+    uint64_t seed = 42;
+    double validation_fraction = 0.2;
+    int64_t train_limit = 0;  // use only the first N training images; 0 = all
+    int64_t test_limit = 0;   // evaluate only the first N test images; 0 = all
+};
+
+// Field names, in declaration order (Boost 1.81's PFR cannot reflect names).
+inline constexpr std::array<const char *, 11> kTrainSettingNames = {
+    "architecture", "epochs", "batch",       "learning_rate", "beta1",      "beta2",
+    "epsilon",      "seed",   "validation_fraction", "train_limit", "test_limit"};
+static_assert(boost::pfr::tuple_size_v<TrainSettings> == kTrainSettingNames.size(),
+              "every TrainSettings field needs a name");
+
+}  // namespace tailor

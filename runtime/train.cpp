@@ -1,0 +1,243 @@
+#include "tailor/train.h"
+
+#include "tailor/adam.h"
+#include "tailor/atomic_file.h"
+#include "tailor/batches.h"
+#include "tailor/checkpoint.h"
+#include "tailor/error.h"
+#include "tailor/evaluate.h"
+#include "tailor/random.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <numeric>
+#include <sstream>
+
+namespace tailor {
+namespace {
+
+// Independent random streams derived from the run's seed.
+enum Stream : uint64_t { kSplitStream = 2, kShuffleStream = 3, kDropoutStream = 4, kInitStream = 5 };
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string format_duration(double seconds) {
+    char text[32];
+    if (seconds < 1e-3) {
+        std::snprintf(text, sizeof text, "%.0fus", seconds * 1e6);
+    } else if (seconds < 1) {
+        std::snprintf(text, sizeof text, "%.0fms", seconds * 1e3);
+    } else {
+        std::snprintf(text, sizeof text, "%.0fs", seconds);
+    }
+    return text;
+}
+
+void draw_progress(std::ostream &out, std::size_t done, std::size_t total, double elapsed, double loss,
+                   double accuracy) {
+    constexpr int kWidth = 30;
+    const int filled = static_cast<int>(kWidth * done / std::max<std::size_t>(total, 1));
+    std::string bar(kWidth, '.');
+    for (int i = 0; i < filled; i++) bar[i] = '=';
+    if (filled < kWidth) bar[filled] = '>';
+    const double eta = done == 0 ? 0.0 : elapsed * (total - done) / done;
+    char text[200];
+    std::snprintf(text, sizeof text, "\r%zu/%zu [%s] - ETA: %s - loss: %.4f - accuracy: %.4f", done, total,
+                  bar.c_str(), format_duration(eta).c_str(), loss, accuracy);
+    out << text << std::flush;
+}
+
+nlohmann::json settings_json(const TrainSettings &settings) {
+    nlohmann::json json;
+    std::size_t i = 0;
+    boost::pfr::for_each_field(settings, [&](const auto &field) { json[kTrainSettingNames[i++]] = field; });
+    return json;
+}
+
+void write_run_record(const std::filesystem::path &dir, const TrainSettings &settings, const Model &model,
+                      const std::vector<EpochRecord> &history) {
+    std::size_t parameters = 0;
+    for (const auto &row : model.summary()) parameters += row.parameters;
+    nlohmann::json epochs = nlohmann::json::array();
+    for (const auto &e : history) {
+        epochs.push_back({{"loss", e.loss},
+                          {"accuracy", e.accuracy},
+                          {"val_loss", e.val_loss},
+                          {"val_accuracy", e.val_accuracy},
+                          {"seconds", e.seconds}});
+    }
+    const nlohmann::json run = {{"tailor_version", TAILOR_VERSION},
+                                {"settings", settings_json(settings)},
+                                {"parameters", parameters},
+                                {"epochs", epochs}};
+    write_file_atomically((dir / "run.json").string(), run.dump(2) + "\n");
+}
+
+}  // namespace
+
+std::string history_csv(const std::vector<EpochRecord> &history) {
+    std::ostringstream out;
+    out.precision(9);
+    out << "epoch,loss,accuracy,val_loss,val_accuracy,seconds\n";
+    for (std::size_t i = 0; i < history.size(); i++) {
+        const auto &e = history[i];
+        out << i + 1 << ',' << e.loss << ',' << e.accuracy << ',' << e.val_loss << ',' << e.val_accuracy << ','
+            << e.seconds << '\n';
+    }
+    return out.str();
+}
+
+void split_indices(uint64_t seed, std::size_t count, double validation_fraction, std::vector<uint32_t> &train,
+                   std::vector<uint32_t> &validation) {
+    std::vector<uint32_t> order(count);
+    std::iota(order.begin(), order.end(), 0u);
+    SplitMix64 rng(derive_seed(seed, kSplitStream));
+    shuffle(order, rng);
+    const auto validation_count = static_cast<std::size_t>(std::llround(count * validation_fraction));
+    train.assign(order.begin(), order.end() - validation_count);
+    validation.assign(order.end() - validation_count, order.end());
+}
+
+std::string format_summary(const Model &model) {
+    std::string out;
+    char line[160];
+    std::snprintf(line, sizeof line, "Model: \"%s\"\n%-30s %-22s %s\n", model.name().c_str(), "Layer (type)",
+                  "Output Shape", "Param #");
+    out += line;
+    std::size_t total = 0;
+    for (const auto &row : model.summary()) {
+        std::string shape = "(None";
+        for (int d : row.output_shape) shape += ", " + std::to_string(d);
+        shape += ")";
+        std::snprintf(line, sizeof line, "%-30s %-22s %zu\n", (row.name + " (" + row.kind + ")").c_str(),
+                      shape.c_str(), row.parameters);
+        out += line;
+        total += row.parameters;
+    }
+    std::string grouped = std::to_string(total);
+    for (int i = static_cast<int>(grouped.size()) - 3; i > 0; i -= 3) grouped.insert(i, ",");
+    out += "Total params: " + grouped + "\nTrainable params: " + grouped + "\nNon-trainable params: 0\n";
+    return out;
+}
+
+TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostream &out) {
+    namespace fs = std::filesystem;
+    const fs::path dir(request.out_directory);
+    const std::string checkpoint_path = (dir / "checkpoint.tlr").string();
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec || !fs::is_directory(dir)) throw file_error(dir.string(), "cannot create the output directory");
+
+    TrainOutcome outcome;
+    TrainSettings settings = request.settings;
+    Checkpoint state;
+    if (request.resume) {
+        if (!fs::exists(checkpoint_path)) throw file_error(checkpoint_path, "no checkpoint to resume from");
+        state = load_checkpoint(checkpoint_path);
+        settings = state.settings;
+        if (request.epochs_override) settings.epochs = *request.epochs_override;
+    }
+    if (settings.batch < 1) throw Error("--batch must be at least 1");
+    if (settings.epochs < 1) throw Error("--epochs must be at least 1");
+
+    auto model = make_model(settings.architecture, static_cast<int>(settings.batch));
+    if (request.resume) {
+        check_compatible(checkpoint_path, state, *model);
+        std::copy(state.parameters.begin(), state.parameters.end(), model->parameters().begin());
+    } else {
+        model->initialize(derive_seed(settings.seed, kInitStream));
+        state.settings = settings;
+        state.adam.m.assign(model->parameters().size(), 0.0f);
+        state.adam.v.assign(model->parameters().size(), 0.0f);
+    }
+    state.settings = settings;
+    state.tensors = model->tensors();
+
+    const std::size_t available = data.size();
+    const std::size_t used = settings.train_limit > 0 ? std::min<std::size_t>(settings.train_limit, available)
+                                                      : available;
+    split_indices(settings.seed, used, settings.validation_fraction, outcome.train_indices,
+                  outcome.validation_indices);
+    if (outcome.train_indices.empty()) throw Error("no training images left after the validation split");
+
+    const AdamSettings adam{settings.learning_rate, settings.beta1, settings.beta2, settings.epsilon};
+    const uint32_t dropout_seed = static_cast<uint32_t>(derive_seed(settings.seed, kDropoutStream));
+    const int batch = static_cast<int>(settings.batch);
+    const std::size_t steps = (outcome.train_indices.size() + batch - 1) / batch;
+    std::vector<float> images(static_cast<std::size_t>(batch) * model->input_size());
+    std::vector<int32_t> labels(batch);
+
+    if (state.epochs_done == 0) out << format_summary(*model) << "\n";
+    out << "Training " << settings.architecture << " on " << outcome.train_indices.size() << " images, validating on "
+        << outcome.validation_indices.size() << " (batch " << batch << ", lr " << settings.learning_rate
+        << ", seed " << settings.seed << ")\n";
+
+    for (int64_t epoch = state.epochs_done; epoch < settings.epochs; epoch++) {
+        out << "Epoch " << epoch + 1 << "/" << settings.epochs << "\n" << std::flush;
+        const auto start = Clock::now();
+        std::vector<uint32_t> order = outcome.train_indices;
+        SplitMix64 rng(derive_seed(settings.seed, kShuffleStream, static_cast<uint64_t>(epoch)));
+        shuffle(order, rng);
+
+        double loss_sum = 0;
+        long correct = 0;
+        auto last_draw = start;
+        for (std::size_t s = 0; s < steps; s++) {
+            const std::size_t first = s * batch;
+            const int n = static_cast<int>(std::min<std::size_t>(batch, order.size() - first));
+            fill_batch(data, order.data() + first, n, images.data(), labels.data());
+            const BatchResult r = model->train_step(images.data(), labels.data(), n, dropout_seed,
+                                                    static_cast<uint32_t>(state.adam.step));
+            adam_update(adam, state.adam, model->parameters(), model->gradients());
+            loss_sum += r.loss_sum;
+            correct += r.correct;
+            if (!std::isfinite(r.loss_sum)) throw Error("training diverged: the loss is not finite");
+            if (request.progress_bar && (Clock::now() - last_draw > std::chrono::milliseconds(100) || s + 1 == steps)) {
+                last_draw = Clock::now();
+                const double seen = static_cast<double>(first + n);
+                draw_progress(out, s + 1, steps, seconds_since(start), loss_sum / seen, correct / seen);
+            }
+        }
+        const double train_seconds = seconds_since(start);
+        const Evaluation validation = evaluate(*model, data, outcome.validation_indices);
+
+        EpochRecord record;
+        record.loss = loss_sum / order.size();
+        record.accuracy = static_cast<double>(correct) / order.size();
+        record.val_loss = validation.loss;
+        record.val_accuracy = validation.matrix.accuracy();
+        record.seconds = seconds_since(start);
+        state.history.push_back(record);
+        state.epochs_done = static_cast<uint32_t>(epoch + 1);
+
+        char line[300];
+        std::snprintf(line, sizeof line,
+                      "%zu/%zu - %s - %s/step - %.0f images/s - loss: %.4f - accuracy: %.4f - val_loss: %.4f - "
+                      "val_accuracy: %.4f\n",
+                      steps, steps, format_duration(record.seconds).c_str(),
+                      format_duration(train_seconds / steps).c_str(), order.size() / train_seconds, record.loss,
+                      record.accuracy, record.val_loss, record.val_accuracy);
+        if (request.progress_bar) out << "\r\033[K";
+        out << line << std::flush;
+
+        state.parameters.assign(model->parameters().begin(), model->parameters().end());
+        save_checkpoint(checkpoint_path, state);
+        write_file_atomically((dir / "history.csv").string(), history_csv(state.history));
+        write_run_record(dir, settings, *model, state.history);
+    }
+
+    outcome.model = std::move(model);
+    outcome.settings = settings;
+    outcome.history = state.history;
+    return outcome;
+}
+
+}  // namespace tailor
