@@ -49,6 +49,7 @@ struct Conv2D {
     static constexpr const char *keras_name = "conv2d";
     static constexpr Shape in{CI, W, H};
     static constexpr Shape out{CO, W - 2, H - 2};
+    static constexpr bool relu = Relu;
     using Kernels = Conv2DKernels<W, H, CI, CO, Relu>;
 
     struct Params {
@@ -161,6 +162,7 @@ struct Dense {
     static constexpr const char *keras_name = "dense";
     static constexpr Shape in{In};
     static constexpr Shape out{Out};
+    static constexpr bool relu = Relu;
     using Kernels = DenseKernels<In, Out, Relu>;
 
     struct Params {

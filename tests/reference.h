@@ -1,0 +1,185 @@
+// Plain double-precision reference loops for every layer, in the kernels'
+// layouts: activations (channel, x, y, batch) innermost first, conv weights
+// (co, ci, kx, ky), dense weights (out, in). Written for clarity, not speed;
+// the Halide kernels are checked against these, and these against finite
+// differences.
+#pragma once
+
+#include "dropout_hash.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+namespace reference {
+
+using Vec = std::vector<double>;
+
+// conv2d forward: x (ci,w,h,n), w (co,ci,3,3), b (co) -> y (co,w-2,h-2,n)
+inline Vec conv2d_forward(const Vec &x, const Vec &w, const Vec &b, int W, int H, int CI, int CO, bool relu, int n) {
+    const int OW = W - 2, OH = H - 2;
+    Vec y(static_cast<std::size_t>(CO) * OW * OH * n);
+    for (int s = 0; s < n; s++)
+        for (int oy = 0; oy < OH; oy++)
+            for (int ox = 0; ox < OW; ox++)
+                for (int co = 0; co < CO; co++) {
+                    double sum = b[co];
+                    for (int ky = 0; ky < 3; ky++)
+                        for (int kx = 0; kx < 3; kx++)
+                            for (int ci = 0; ci < CI; ci++)
+                                sum += w[((ky * 3 + kx) * CI + ci) * CO + co] *
+                                       x[((static_cast<std::size_t>(s) * H + oy + ky) * W + ox + kx) * CI + ci];
+                    y[((static_cast<std::size_t>(s) * OH + oy) * OW + ox) * CO + co] = relu ? std::max(sum, 0.0) : sum;
+                }
+    return y;
+}
+
+struct Conv2DGradients {
+    Vec dx, dw, db;
+};
+
+// conv2d backward from the saved output y (ReLU's mask is y > 0).
+inline Conv2DGradients conv2d_backward(const Vec &x, const Vec &w, const Vec &y, const Vec &dy, int W, int H, int CI,
+                                       int CO, bool relu, int n) {
+    const int OW = W - 2, OH = H - 2;
+    Conv2DGradients g{Vec(x.size(), 0.0), Vec(w.size(), 0.0), Vec(CO, 0.0)};
+    for (int s = 0; s < n; s++)
+        for (int oy = 0; oy < OH; oy++)
+            for (int ox = 0; ox < OW; ox++)
+                for (int co = 0; co < CO; co++) {
+                    const std::size_t o = ((static_cast<std::size_t>(s) * OH + oy) * OW + ox) * CO + co;
+                    const double dz = (!relu || y[o] > 0) ? dy[o] : 0.0;
+                    g.db[co] += dz;
+                    for (int ky = 0; ky < 3; ky++)
+                        for (int kx = 0; kx < 3; kx++)
+                            for (int ci = 0; ci < CI; ci++) {
+                                const std::size_t xi = ((static_cast<std::size_t>(s) * H + oy + ky) * W + ox + kx) * CI + ci;
+                                const std::size_t wi = ((ky * 3 + kx) * CI + ci) * CO + co;
+                                g.dw[wi] += dz * x[xi];
+                                g.dx[xi] += dz * w[wi];
+                            }
+                }
+    return g;
+}
+
+// maxpool 2x2 stride 2: x (c,w,h,n) -> y (c,w/2,h/2,n)
+inline Vec maxpool_forward(const Vec &x, int W, int H, int C, int n) {
+    const int OW = W / 2, OH = H / 2;
+    Vec y(static_cast<std::size_t>(C) * OW * OH * n);
+    for (int s = 0; s < n; s++)
+        for (int oy = 0; oy < OH; oy++)
+            for (int ox = 0; ox < OW; ox++)
+                for (int c = 0; c < C; c++) {
+                    double m = -INFINITY;
+                    for (int j = 0; j < 2; j++)
+                        for (int i = 0; i < 2; i++)
+                            m = std::max(m, x[((static_cast<std::size_t>(s) * H + 2 * oy + j) * W + 2 * ox + i) * C + c]);
+                    y[((static_cast<std::size_t>(s) * OH + oy) * OW + ox) * C + c] = m;
+                }
+    return y;
+}
+
+// Routes each window's gradient to its first maximum in (0,0),(1,0),(0,1),(1,1) order.
+inline Vec maxpool_backward(const Vec &x, const Vec &dy, int W, int H, int C, int n) {
+    const int OW = W / 2, OH = H / 2;
+    Vec dx(x.size(), 0.0);
+    for (int s = 0; s < n; s++)
+        for (int oy = 0; oy < OH; oy++)
+            for (int ox = 0; ox < OW; ox++)
+                for (int c = 0; c < C; c++) {
+                    std::size_t best = 0;
+                    double m = -INFINITY;
+                    for (int j = 0; j < 2; j++)
+                        for (int i = 0; i < 2; i++) {
+                            const std::size_t xi = ((static_cast<std::size_t>(s) * H + 2 * oy + j) * W + 2 * ox + i) * C + c;
+                            if (x[xi] > m) {
+                                m = x[xi];
+                                best = xi;
+                            }
+                        }
+                    dx[best] += dy[((static_cast<std::size_t>(s) * OH + oy) * OW + ox) * C + c];
+                }
+    return dx;
+}
+
+// dense: x (in,n), w (out,in), b (out) -> y (out,n)
+inline Vec dense_forward(const Vec &x, const Vec &w, const Vec &b, int In, int Out, bool relu, int n) {
+    Vec y(static_cast<std::size_t>(Out) * n);
+    for (int s = 0; s < n; s++)
+        for (int j = 0; j < Out; j++) {
+            double sum = b[j];
+            for (int k = 0; k < In; k++) sum += w[static_cast<std::size_t>(k) * Out + j] * x[static_cast<std::size_t>(s) * In + k];
+            y[static_cast<std::size_t>(s) * Out + j] = relu ? std::max(sum, 0.0) : sum;
+        }
+    return y;
+}
+
+struct DenseGradients {
+    Vec dx, dw, db;
+};
+
+inline DenseGradients dense_backward(const Vec &x, const Vec &w, const Vec &y, const Vec &dy, int In, int Out,
+                                     bool relu, int n) {
+    DenseGradients g{Vec(x.size(), 0.0), Vec(w.size(), 0.0), Vec(Out, 0.0)};
+    for (int s = 0; s < n; s++)
+        for (int j = 0; j < Out; j++) {
+            const std::size_t o = static_cast<std::size_t>(s) * Out + j;
+            const double dz = (!relu || y[o] > 0) ? dy[o] : 0.0;
+            g.db[j] += dz;
+            for (int k = 0; k < In; k++) {
+                g.dw[static_cast<std::size_t>(k) * Out + j] += dz * x[static_cast<std::size_t>(s) * In + k];
+                g.dx[static_cast<std::size_t>(s) * In + k] += dz * w[static_cast<std::size_t>(k) * Out + j];
+            }
+        }
+    return g;
+}
+
+// Dropout's keep mask and scale, bit-compatible with the kernel's hash.
+inline bool dropout_keeps(uint32_t seed, uint32_t step, uint32_t index, float rate) {
+    const uint32_t key = tailor::mix32(tailor::mix32(seed) ^ step);
+    const uint32_t bits = tailor::mix32(key ^ index);
+    return (bits >> 8) >= static_cast<uint32_t>(rate * tailor::kDropoutResolution);
+}
+
+inline Vec dropout(const Vec &x, uint32_t seed, uint32_t step, float rate) {
+    Vec y(x.size());
+    const double scale = 1.0 / (1.0 - static_cast<double>(rate));
+    for (std::size_t i = 0; i < x.size(); i++) {
+        y[i] = dropout_keeps(seed, step, static_cast<uint32_t>(i), rate) ? x[i] * scale : 0.0;
+    }
+    return y;
+}
+
+struct SoftmaxResult {
+    Vec probabilities, loss, d_logits;  // d_logits of the batch's mean loss
+};
+
+inline SoftmaxResult softmax_cross_entropy(const Vec &logits, const std::vector<int32_t> &labels, int K, int n) {
+    SoftmaxResult r{Vec(logits.size()), Vec(n), Vec(logits.size())};
+    for (int s = 0; s < n; s++) {
+        const double *l = logits.data() + static_cast<std::size_t>(s) * K;
+        const double m = *std::max_element(l, l + K);
+        double sum = 0;
+        for (int k = 0; k < K; k++) sum += std::exp(l[k] - m);
+        r.loss[s] = std::log(sum) + m - l[labels[s]];
+        for (int k = 0; k < K; k++) {
+            const double p = std::exp(l[k] - m) / sum;
+            r.probabilities[static_cast<std::size_t>(s) * K + k] = p;
+            r.d_logits[static_cast<std::size_t>(s) * K + k] = (p - (k == labels[s] ? 1.0 : 0.0)) / n;
+        }
+    }
+    return r;
+}
+
+// One Adam step (Keras form), in double.
+inline void adam(Vec &p, const Vec &g, Vec &m, Vec &v, double lr, double b1, double b2, double eps, int t) {
+    const double step = lr * std::sqrt(1 - std::pow(b2, t)) / (1 - std::pow(b1, t));
+    for (std::size_t i = 0; i < p.size(); i++) {
+        m[i] = b1 * m[i] + (1 - b1) * g[i];
+        v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+        p[i] -= step * m[i] / (std::sqrt(v[i]) + eps);
+    }
+}
+
+}  // namespace reference

@@ -1,0 +1,176 @@
+// Every layer kernel of every declared architecture, forward and backward,
+// against the double-precision reference loops, and the reference backward
+// passes against central finite differences.
+#define BOOST_TEST_MODULE layers
+#include "reference.h"
+#include "support.h"
+
+#include "tailor/layers.h"
+
+using namespace support;
+using tailor::StepContext;
+
+using Conv2DLayers = layers_of_kind<kConv2D>;
+using MaxPoolLayers = layers_of_kind<kMaxPool>;
+using DenseLayers = layers_of_kind<kDense>;
+using DropoutLayers = layers_of_kind<kDropout>;
+
+// Forward and backward of conv2d and dense share their structure: weights,
+// bias, optional ReLU. `Ref` supplies the reference for the layer kind.
+struct ConvReference {
+    template <typename L>
+    static Vec forward(const Vec &x, const Vec &w, const Vec &b, int n) {
+        return reference::conv2d_forward(x, w, b, L::in.width, L::in.height, L::in.channels, L::out.channels,
+                                         L::relu, n);
+    }
+    template <typename L>
+    static auto backward(const Vec &x, const Vec &w, const Vec &y, const Vec &dy, int n) {
+        return reference::conv2d_backward(x, w, y, dy, L::in.width, L::in.height, L::in.channels, L::out.channels,
+                                          L::relu, n);
+    }
+};
+
+struct DenseReference {
+    template <typename L>
+    static Vec forward(const Vec &x, const Vec &w, const Vec &b, int n) {
+        return reference::dense_forward(x, w, b, L::in.channels, L::out.channels, L::relu, n);
+    }
+    template <typename L>
+    static auto backward(const Vec &x, const Vec &w, const Vec &y, const Vec &dy, int n) {
+        return reference::dense_backward(x, w, y, dy, L::in.channels, L::out.channels, L::relu, n);
+    }
+};
+
+template <typename L, typename Ref>
+void check_weighted_layer(const std::string &name) {
+    for (int n : kBatchSizes) {
+        BOOST_TEST_CONTEXT(name << " batch " << n) {
+            L layer;
+            BoundParams<typename L::Params> p(11 + n), grads(0, true);
+            const auto x = random_floats(L::in.size() * n, 100 + n);
+            std::vector<float> y(L::out.size() * n), dx(L::in.size() * n);
+            layer.forward(x.data(), y.data(), n, p.params, StepContext{});
+
+            const Vec xd = to_double(x), w = to_double(p.storage[0]), b = to_double(p.storage[1]);
+            expect_close(name + " forward output", y, Ref::template forward<L>(xd, w, b, n), 1e-5);
+
+            const auto dy = random_floats(L::out.size() * n, 200 + n);
+            layer.backward(x.data(), y.data(), dy.data(), dx.data(), n, p.params, grads.params, StepContext{});
+            // The reference reads ReLU's mask from the kernel's own output, so
+            // both agree on which units were active.
+            const Vec yd = to_double(y), dyd = to_double(dy);
+            const auto expected = Ref::template backward<L>(xd, w, yd, dyd, n);
+            expect_close(name + " backward d_input", dx, expected.dx, 1e-5);
+            expect_close(name + " backward d_weights", grads.storage[0], expected.dw, 1e-5);
+            expect_close(name + " backward d_bias", grads.storage[1], expected.db, 1e-5);
+        }
+    }
+}
+
+// The reference backward pass against finite differences of
+// loss = sum(dy * forward(x, w, b)), all in double.
+template <typename L, typename Ref>
+void check_weighted_layer_gradients(const std::string &name) {
+    const int n = 2;
+    Vec x = to_double(random_floats(L::in.size() * n, 7));
+    Vec w = to_double(random_floats(L::in.channels * L::out.channels * (name == "conv2d" ? 9 : 1), 8, -0.5f, 0.5f));
+    Vec b = to_double(random_floats(L::out.channels, 9, -0.1f, 0.1f));
+    const Vec dy = to_double(random_floats(L::out.size() * n, 10));
+    const Vec y = Ref::template forward<L>(x, w, b, n);
+    const auto g = Ref::template backward<L>(x, w, y, dy, n);
+    auto loss = [&] { return dot(dy, Ref::template forward<L>(x, w, b, n)); };
+    check_finite_differences(name + " d_input", x, g.dx, loss, 1);
+    check_finite_differences(name + " d_weights", w, g.dw, loss, 2);
+    check_finite_differences(name + " d_bias", b, g.db, loss, 3);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(conv2d_kernels_match_reference, L, Conv2DLayers) {
+    check_weighted_layer<L, ConvReference>("conv2d");
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(conv2d_reference_gradients_match_finite_differences, L, Conv2DLayers) {
+    check_weighted_layer_gradients<L, ConvReference>("conv2d");
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(dense_kernels_match_reference, L, DenseLayers) {
+    check_weighted_layer<L, DenseReference>("dense");
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(dense_reference_gradients_match_finite_differences, L, DenseLayers) {
+    check_weighted_layer_gradients<L, DenseReference>("dense");
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(maxpool_kernels_match_reference, L, MaxPoolLayers) {
+    for (int n : kBatchSizes) {
+        BOOST_TEST_CONTEXT("maxpool batch " << n) {
+            L layer;
+            tailor::NoParams none;
+            const auto x = random_floats(L::in.size() * n, 300 + n);
+            std::vector<float> y(L::out.size() * n), dx(L::in.size() * n);
+            layer.forward(x.data(), y.data(), n, none, StepContext{});
+            const Vec xd = to_double(x);
+            expect_close("maxpool forward output", y,
+                         reference::maxpool_forward(xd, L::in.width, L::in.height, L::in.channels, n), 0);
+            const auto dy = random_floats(L::out.size() * n, 400 + n);
+            layer.backward(x.data(), y.data(), dy.data(), dx.data(), n, none, none, StepContext{});
+            expect_close("maxpool backward d_input", dx,
+                         reference::maxpool_backward(xd, to_double(dy), L::in.width, L::in.height, L::in.channels, n),
+                         0);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(maxpool_reference_gradient_matches_finite_differences, L, MaxPoolLayers) {
+    const int n = 2;
+    Vec x = to_double(random_floats(L::in.size() * n, 17));
+    const Vec dy = to_double(random_floats(L::out.size() * n, 18));
+    const Vec dx = reference::maxpool_backward(x, dy, L::in.width, L::in.height, L::in.channels, n);
+    check_finite_differences("maxpool d_input", x, dx, [&] {
+        return dot(dy, reference::maxpool_forward(x, L::in.width, L::in.height, L::in.channels, n));
+    }, 4, 40);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(dropout_kernel_matches_reference_mask, L, DropoutLayers) {
+    for (int n : kBatchSizes) {
+        BOOST_TEST_CONTEXT("dropout batch " << n) {
+            L layer;
+            tailor::NoParams none;
+            const StepContext step{true, 1234u, 77u, 5u};
+            const auto x = random_floats(L::in.size() * n, 500 + n);
+            std::vector<float> y(x.size()), dx(x.size());
+            const float *out = layer.forward(x.data(), y.data(), n, none, step);
+            BOOST_TEST(out == y.data());
+            const Vec expected = reference::dropout(to_double(x), L::layer_seed(step), step.step, layer.rate);
+            expect_close("dropout forward output", y, expected, 1e-6);
+            for (std::size_t i = 0; i < y.size(); i++) {
+                if ((y[i] == 0.0f) != (expected[i] == 0.0)) {
+                    BOOST_FAIL("dropout mask differs from the reference at element " << i);
+                }
+            }
+            // Backward applies the same mask to the gradient: the exact
+            // derivative of the forward pass.
+            const auto dy = random_floats(x.size(), 600 + n);
+            layer.backward(x.data(), y.data(), dy.data(), dx.data(), n, none, none, step);
+            expect_close("dropout backward d_input", dx,
+                         reference::dropout(to_double(dy), L::layer_seed(step), step.step, layer.rate), 1e-6);
+            // Inference passes the input through untouched.
+            BOOST_TEST(layer.forward(x.data(), y.data(), n, none, StepContext{}) == x.data());
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(dropout_drops_the_declared_fraction_and_depends_on_its_key) {
+    using L = std::tuple_element_t<0, DropoutLayers>;
+    L layer;
+    tailor::NoParams none;
+    const int n = 64;
+    const std::vector<float> ones(L::in.size() * n, 1.0f);
+    std::vector<float> a(ones.size()), b(ones.size()), c(ones.size());
+    layer.forward(ones.data(), a.data(), n, none, StepContext{true, 1, 1, 0});
+    layer.forward(ones.data(), b.data(), n, none, StepContext{true, 1, 2, 0});
+    layer.forward(ones.data(), c.data(), n, none, StepContext{true, 1, 1, 0});
+    const double dropped = std::count(a.begin(), a.end(), 0.0f) / static_cast<double>(a.size());
+    BOOST_TEST(std::abs(dropped - layer.rate) < 0.01, "dropped fraction " << dropped << " vs rate " << layer.rate);
+    BOOST_TEST((a != b), "another step must give another mask");
+    BOOST_TEST((a == c), "the same key must give the same mask");
+}

@@ -1,0 +1,93 @@
+// The fused softmax + cross-entropy kernel and the Adam kernel against their
+// double-precision references.
+#define BOOST_TEST_MODULE loss_and_optimizer
+#include "reference.h"
+#include "support.h"
+
+#include "tailor/adam.h"
+#include "tailor/kernel_call.h"
+
+using namespace support;
+
+namespace {
+
+constexpr int kClasses = 10;
+
+struct KernelSoftmax {
+    std::vector<float> probabilities, loss, d_logits;
+};
+
+KernelSoftmax run_softmax(std::vector<float> logits, std::vector<int32_t> labels, int n) {
+    KernelSoftmax r{std::vector<float>(kClasses * n), std::vector<float>(n), std::vector<float>(kClasses * n)};
+    tailor::check_kernel(tailor::SoftmaxCrossEntropyKernels<kClasses>::forward_backward(
+                             tailor::view(logits.data(), kClasses, n),
+                             Halide::Runtime::Buffer<int32_t>(labels.data(), n), 1.0f / n,
+                             tailor::view(r.probabilities.data(), kClasses, n), tailor::view(r.loss.data(), n),
+                             tailor::view(r.d_logits.data(), kClasses, n)),
+                         "softmax_cross_entropy");
+    return r;
+}
+
+std::vector<int32_t> random_labels(int n, uint64_t seed) {
+    tailor::SplitMix64 rng(seed);
+    std::vector<int32_t> labels(n);
+    for (auto &l : labels) l = static_cast<int32_t>(rng.below(kClasses));
+    return labels;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(softmax_cross_entropy_matches_reference) {
+    for (int n : kBatchSizes) {
+        BOOST_TEST_CONTEXT("batch " << n) {
+            const auto logits = random_floats(kClasses * n, 20 + n, -4.0f, 4.0f);
+            const auto labels = random_labels(n, 30 + n);
+            const auto got = run_softmax(logits, labels, n);
+            const auto want = reference::softmax_cross_entropy(to_double(logits), labels, kClasses, n);
+            expect_close("probabilities", got.probabilities, want.probabilities, 1e-6);
+            expect_close("loss", got.loss, want.loss, 1e-5);
+            expect_close("d_logits", got.d_logits, want.d_logits, 1e-6);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(softmax_cross_entropy_is_stable_for_large_logits) {
+    std::vector<float> logits(kClasses, 0.0f);
+    logits[3] = 1000.0f;
+    logits[7] = -1000.0f;
+    const auto got = run_softmax(logits, {7}, 1);
+    BOOST_TEST(std::isfinite(got.loss[0]));
+    BOOST_TEST(got.loss[0] == 2000.0f, "loss " << got.loss[0]);
+    BOOST_TEST(got.probabilities[3] == 1.0f);
+}
+
+BOOST_AUTO_TEST_CASE(softmax_cross_entropy_gradient_matches_finite_differences) {
+    const int n = 4;
+    Vec logits = to_double(random_floats(kClasses * n, 40, -3.0f, 3.0f));
+    const auto labels = random_labels(n, 41);
+    const auto result = reference::softmax_cross_entropy(logits, labels, kClasses, n);
+    check_finite_differences("d_logits", logits, result.d_logits, [&] {
+        const auto r = reference::softmax_cross_entropy(logits, labels, kClasses, n);
+        double mean = 0;
+        for (double l : r.loss) mean += l / n;
+        return mean;
+    }, 5, 40);
+}
+
+BOOST_AUTO_TEST_CASE(adam_kernel_matches_reference_over_several_steps) {
+    const std::size_t size = 10007;  // not a multiple of any vector width
+    auto params = random_floats(size, 50);
+    Vec p = to_double(params), m(size, 0.0), v(size, 0.0);
+    tailor::AdamState state;
+    const tailor::AdamSettings settings;
+    for (int t = 1; t <= 3; t++) {
+        const auto grads = random_floats(size, 60 + t, -0.1f, 0.1f);
+        tailor::adam_update(settings, state, params, grads);
+        reference::adam(p, to_double(grads), m, v, settings.learning_rate, settings.beta1, settings.beta2,
+                        settings.epsilon, t);
+        BOOST_TEST(state.step == static_cast<uint64_t>(t));
+        expect_close("parameters after step " + std::to_string(t), params, p, 1e-6);
+        expect_close("m after step " + std::to_string(t), state.m, m, 1e-6);
+        expect_close("v after step " + std::to_string(t), state.v, v, 1e-6);
+    }
+}

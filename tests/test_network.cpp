@@ -1,0 +1,174 @@
+// Whole networks: the gradients a Network<Arch> computes for a batch (every
+// layer's kernels, dropout included) against the same network composed from
+// the double-precision reference layers. This checks the wiring: layer order,
+// flatten order, per-layer dropout keys and the loss's scaling.
+#define BOOST_TEST_MODULE network
+#include "reference.h"
+#include "support.h"
+
+#include "tailor/network.h"
+
+#include <string_view>
+
+using namespace support;
+using tailor::StepContext;
+
+namespace {
+
+// The reference forward and backward of one layer; params holds its tensors
+// (weights then bias) in double.
+template <typename L>
+Vec reference_forward(const std::vector<Vec> &params, const Vec &x, int n, const StepContext &step, float rate) {
+    constexpr std::string_view kind = L::kind;
+    if constexpr (kind == "Conv2D") {
+        return reference::conv2d_forward(x, params[0], params[1], L::in.width, L::in.height, L::in.channels,
+                                         L::out.channels, L::relu, n);
+    } else if constexpr (kind == "Dense") {
+        return reference::dense_forward(x, params[0], params[1], L::in.channels, L::out.channels, L::relu, n);
+    } else if constexpr (kind == "MaxPooling2D") {
+        return reference::maxpool_forward(x, L::in.width, L::in.height, L::in.channels, n);
+    } else if constexpr (kind == "Dropout") {
+        return reference::dropout(x, L::layer_seed(step), step.step, rate);
+    } else {
+        return x;  // Flatten
+    }
+}
+
+template <typename L>
+Vec reference_backward(const std::vector<Vec> &params, std::vector<Vec> &grads, const Vec &x, const Vec &y,
+                       const Vec &dy, int n, const StepContext &step, float rate) {
+    constexpr std::string_view kind = L::kind;
+    if constexpr (kind == "Conv2D") {
+        auto g = reference::conv2d_backward(x, params[0], y, dy, L::in.width, L::in.height, L::in.channels,
+                                            L::out.channels, L::relu, n);
+        grads = {g.dw, g.db};
+        return g.dx;
+    } else if constexpr (kind == "Dense") {
+        auto g = reference::dense_backward(x, params[0], y, dy, L::in.channels, L::out.channels, L::relu, n);
+        grads = {g.dw, g.db};
+        return g.dx;
+    } else if constexpr (kind == "MaxPooling2D") {
+        return reference::maxpool_backward(x, dy, L::in.width, L::in.height, L::in.channels, n);
+    } else if constexpr (kind == "Dropout") {
+        return reference::dropout(dy, L::layer_seed(step), step.step, rate);
+    } else {
+        return dy;
+    }
+}
+
+// A dropout layer's declared rate; other layers have none.
+template <typename L>
+float rate_of(const L &layer) {
+    if constexpr (requires { layer.rate; }) {
+        return layer.rate;
+    } else {
+        return 0.0f;
+    }
+}
+
+template <typename Arch>
+void check_network_gradients() {
+    using Layers = typename Arch::Layers;
+    constexpr std::size_t kLayers = std::tuple_size_v<Layers>;
+    const int n = 3;
+    const uint32_t seed = 99, step_number = 4;
+
+    tailor::Network<Arch> network(n);
+    network.initialize(2024);
+    const auto images = random_floats(Arch::input.size() * n, 1, 0.0f, 1.0f);
+    const std::vector<int32_t> labels = {3, 0, 9};
+    const auto result = network.train_step(images.data(), labels.data(), n, seed, step_number);
+
+    // Each layer's tensors, in double, in the order the network lays them out.
+    const auto tensors = network.tensors();
+    const auto values = network.parameters();
+    std::vector<std::vector<Vec>> params(kLayers);
+    std::size_t t = 0;
+    const auto summary = network.summary();
+    for (std::size_t i = 0; i < kLayers; i++) {
+        while (t < tensors.size() && tensors[t].name.rfind(summary[i].name + "/", 0) == 0) {
+            std::size_t size = 1;
+            for (int d : tensors[t].shape) size *= d;
+            params[i].push_back(to_double(values.data() + tensors[t].offset, size));
+            t++;
+        }
+    }
+
+    std::vector<Vec> activations(kLayers + 1);
+    activations[0] = to_double(images);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        ((activations[I + 1] = reference_forward<std::tuple_element_t<I, Layers>>(
+              params[I], activations[I], n, StepContext{true, seed, step_number, I},
+              rate_of(std::tuple_element_t<I, Layers>{}))),
+         ...);
+    }(std::make_index_sequence<kLayers>{});
+    const auto loss = reference::softmax_cross_entropy(activations[kLayers], labels, Arch::classes, n);
+    double loss_sum = 0;
+    for (double l : loss.loss) loss_sum += l;
+    BOOST_TEST(std::abs(result.loss_sum - loss_sum) <= 1e-4 * std::max(1.0, loss_sum),
+               "loss " << result.loss_sum << " vs reference " << loss_sum);
+
+    std::vector<std::vector<Vec>> grads(kLayers);
+    Vec gradient = loss.d_logits;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        ((gradient = reference_backward<std::tuple_element_t<kLayers - 1 - I, Layers>>(
+              params[kLayers - 1 - I], grads[kLayers - 1 - I], activations[kLayers - 1 - I],
+              activations[kLayers - I], gradient, n, StepContext{true, seed, step_number, kLayers - 1 - I},
+              rate_of(std::tuple_element_t<kLayers - 1 - I, Layers>{}))),
+         ...);
+    }(std::make_index_sequence<kLayers>{});
+
+    const auto computed = network.gradients();
+    t = 0;
+    for (std::size_t i = 0; i < kLayers; i++) {
+        for (const Vec &expected : grads[i]) {
+            expect_close(std::string(Arch::name) + " gradient of " + tensors[t].name,
+                         computed.data() + tensors[t].offset, expected, 1e-4);
+            t++;
+        }
+    }
+    BOOST_TEST(t == tensors.size(), "every tensor's gradient was checked");
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(network_gradients_match_composed_reference, Arch, tailor::Architectures) {
+    check_network_gradients<Arch>();
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(same_seed_gives_bit_identical_gradients, Arch, tailor::Architectures) {
+    const int n = 8;
+    tailor::Network<Arch> a(n), b(n);
+    a.initialize(5);
+    b.initialize(5);
+    const auto images = random_floats(Arch::input.size() * n, 3, 0.0f, 1.0f);
+    const std::vector<int32_t> labels = {0, 1, 2, 3, 4, 5, 6, 7};
+    a.train_step(images.data(), labels.data(), n, 11, 1);
+    b.train_step(images.data(), labels.data(), n, 11, 1);
+    BOOST_TEST(std::equal(a.gradients().begin(), a.gradients().end(), b.gradients().begin()));
+    BOOST_TEST(std::equal(a.parameters().begin(), a.parameters().end(), b.parameters().begin()));
+}
+
+BOOST_AUTO_TEST_CASE(glorot_uniform_initialisation_has_keras_bounds) {
+    using Arch = std::tuple_element_t<0, tailor::Architectures>;
+    tailor::Network<Arch> network(1);
+    network.initialize(1);
+    const auto values = network.parameters();
+    for (const auto &t : network.tensors()) {
+        std::size_t size = 1;
+        for (int d : t.shape) size *= d;
+        const float *v = values.data() + t.offset;
+        if (t.name.ends_with("/bias")) {
+            BOOST_TEST(std::all_of(v, v + size, [](float x) { return x == 0.0f; }), t.name << " starts at zero");
+            continue;
+        }
+        // Conv kernels (co,ci,3,3): fans are ci*9 and co*9; dense (out,in): in and out.
+        const bool conv = t.shape.size() == 4;
+        const double fan_in = conv ? t.shape[1] * 9.0 : t.shape[1], fan_out = conv ? t.shape[0] * 9.0 : t.shape[0];
+        const double limit = std::sqrt(6.0 / (fan_in + fan_out));
+        const auto [low, high] = std::minmax_element(v, v + size);
+        BOOST_TEST(*low >= -limit);
+        BOOST_TEST(*high <= limit);
+        BOOST_TEST(*high - *low > 1.8 * limit, t.name << " spans its range");
+    }
+}
