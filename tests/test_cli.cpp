@@ -1,0 +1,122 @@
+// The tailor program as a user runs it: help on every command, and for each
+// bad input a non-zero exit, a single "tailor: error:" line naming the
+// problem, and no half-written output.
+#define BOOST_TEST_MODULE cli
+#include "files.h"
+
+#include "tailor/checkpoint.h"
+
+#include <boost/test/unit_test.hpp>
+
+#include <sys/wait.h>
+
+using files::ScratchDirectory;
+
+namespace {
+
+struct Result {
+    int status;
+    std::string out, err;
+};
+
+Result tailor_run(const ScratchDirectory &dir, const std::string &arguments) {
+    const std::string command = std::string(TAILOR_BINARY) + " " + arguments + " >" + (dir / "stdout") + " 2>" +
+                                (dir / "stderr") + " </dev/null";
+    const int raw = std::system(command.c_str());
+    const auto read = [](const std::string &path) {
+        const auto bytes = files::read_bytes(path);
+        return std::string(bytes.begin(), bytes.end());
+    };
+    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw), read(dir / "stdout"), read(dir / "stderr")};
+}
+
+void expect_failure(const ScratchDirectory &dir, const std::string &arguments, const std::string &problem) {
+    BOOST_TEST_CONTEXT("tailor " << arguments) {
+        const Result r = tailor_run(dir, arguments);
+        BOOST_TEST((r.status == 1 || r.status == 2), "exit status " << r.status);
+        BOOST_TEST(r.err.rfind("tailor: error: ", 0) == 0, "stderr: " << r.err);
+        BOOST_TEST(std::count(r.err.begin(), r.err.end(), '\n') == 1, "one line: " << r.err);
+        BOOST_TEST(r.err.find(problem) != std::string::npos, "stderr: " << r.err);
+    }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(help_and_version_succeed) {
+    ScratchDirectory dir;
+    for (const char *arguments : {"--help", "train --help", "evaluate --help", "summary --help", "--version"}) {
+        const Result r = tailor_run(dir, arguments);
+        BOOST_TEST(r.status == 0, arguments);
+        BOOST_TEST(!r.out.empty(), arguments);
+    }
+    BOOST_TEST(tailor_run(dir, "train --help").out.find("--resume") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(summary_prints_the_reports_figure_6) {
+    ScratchDirectory dir;
+    const Result r = tailor_run(dir, "summary --arch cnn3");
+    BOOST_TEST(r.status == 0);
+    for (const char *line : {"conv2d_1 (Conv2D)              (None, 26, 26, 32)     320",
+                             "conv2d_2 (Conv2D)              (None, 11, 11, 64)     18496",
+                             "max_pooling2d_2 (MaxPooling2D) (None, 5, 5, 64)       0",
+                             "conv2d_3 (Conv2D)              (None, 3, 3, 128)      73856",
+                             "flatten_1 (Flatten)            (None, 1152)           0",
+                             "dense_1 (Dense)                (None, 128)            147584",
+                             "dense_2 (Dense)                (None, 10)             1290", "Total params: 241,546"}) {
+        BOOST_TEST(r.out.find(line) != std::string::npos, line);
+    }
+    BOOST_TEST(tailor_run(dir, "summary --arch mlp").out.find("Total params: 407,050") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(bad_flags_are_one_line_errors) {
+    ScratchDirectory dir;
+    expect_failure(dir, "", "A subcommand is required");
+    expect_failure(dir, "train --bogus", "--bogus");
+    expect_failure(dir, "train --epochs 0", "--epochs");
+    expect_failure(dir, "train --epochs many", "--epochs");
+    expect_failure(dir, "train --batch -3", "--batch");
+    expect_failure(dir, "train --lr -1", "--lr");
+    expect_failure(dir, "train --arch resnet --out " + (dir / "run"), "unknown architecture 'resnet'");
+    expect_failure(dir, "evaluate", "--checkpoint");
+    BOOST_TEST(!std::filesystem::exists(dir / "run"), "a refused run writes nothing");
+}
+
+BOOST_AUTO_TEST_CASE(bad_inputs_are_one_line_errors) {
+    ScratchDirectory dir;
+    expect_failure(dir, "train --data " + (dir / "none") + " --out " + (dir / "run"), "no such directory");
+    expect_failure(dir, "train --resume --out " + (dir / "empty"), "no checkpoint to resume from");
+    expect_failure(dir, "evaluate --checkpoint " + (dir / "absent.tlr"), "cannot open checkpoint");
+    files::write_text(dir / "junk.tlr", "this is not a checkpoint, but long enough to have a header");
+    expect_failure(dir, "evaluate --checkpoint " + (dir / "junk.tlr"), "not a tailor checkpoint");
+    files::write_text(dir / "bad.csv", "label,pixel1\n1,2\n");
+    expect_failure(dir, "train --data " + (dir / "bad.csv") + " " + (dir / "bad.csv") + " --out " + (dir / "csv"),
+                   "header has 2 columns");
+}
+
+BOOST_AUTO_TEST_CASE(train_then_evaluate_on_csv_data) {
+    // A small Kaggle-layout data set written here: the whole program path,
+    // train, checkpoint, evaluate, on files the test controls.
+    ScratchDirectory dir;
+    std::string train = files::csv_header(), test = files::csv_header();
+    for (int i = 0; i < 200; i++) train += files::csv_row(i % 10, i * 13);
+    for (int i = 0; i < 50; i++) test += files::csv_row(i % 10, i * 17);
+    files::write_text(dir / "train.csv", train);
+    files::write_text(dir / "test.csv", test);
+    const Result trained = tailor_run(dir, "train --arch mlp --epochs 1 --data " + (dir / "train.csv") + " " +
+                                               (dir / "test.csv") + " --out " + (dir / "run"));
+    BOOST_TEST(trained.status == 0, trained.err);
+    BOOST_TEST(trained.out.find("Epoch 1/1") != std::string::npos);
+    BOOST_TEST(trained.out.find("weighted avg") != std::string::npos);
+    for (const char *file : {"checkpoint.tlr", "history.csv", "run.json", "evaluation.txt", "predictions.csv",
+                             "confusion_matrix.csv", "classification_report.csv", "evaluation.json"}) {
+        BOOST_TEST(std::filesystem::exists(dir / (std::string("run/") + file)), file);
+    }
+    const auto predictions = files::read_bytes(dir / "run/predictions.csv");
+    BOOST_TEST(std::count(predictions.begin(), predictions.end(), '\n') == 51);
+
+    const Result evaluated = tailor_run(dir, "evaluate --checkpoint " + (dir / "run/checkpoint.tlr") + " --data " +
+                                                 (dir / "train.csv") + " " + (dir / "test.csv") + " --out " +
+                                                 (dir / "eval"));
+    BOOST_TEST(evaluated.status == 0, evaluated.err);
+    BOOST_TEST(files::read_bytes(dir / "eval/evaluation.txt") == files::read_bytes(dir / "run/evaluation.txt"));
+}

@@ -1,0 +1,109 @@
+// End to end on the real Fashion-MNIST images (Debian's dataset-fashion-mnist):
+// short training runs must learn, repeat bit for bit, and resume exactly.
+#define BOOST_TEST_MODULE training
+#include "files.h"
+
+#include "tailor/dataset.h"
+#include "tailor/evaluate.h"
+#include "tailor/train.h"
+
+#include <boost/test/unit_test.hpp>
+
+#include <numeric>
+#include <sstream>
+
+using files::ScratchDirectory;
+
+namespace {
+
+const tailor::DataSplit &real_data() {
+    static const tailor::DataSplit data = tailor::load_data({TAILOR_DATA_DIR});
+    return data;
+}
+
+tailor::TrainOutcome run(const std::string &arch, int64_t limit, int64_t epochs, const std::string &directory,
+                         bool resume = false) {
+    tailor::TrainRequest request;
+    request.settings.architecture = arch;
+    request.settings.train_limit = limit;
+    request.settings.epochs = epochs;
+    request.settings.batch = 32;
+    request.settings.seed = 7;
+    request.out_directory = directory;
+    request.resume = resume;
+    if (resume) request.epochs_override = epochs;
+    std::ostringstream log;
+    return tailor::train(request, real_data().train, log);
+}
+
+double test_accuracy(tailor::Model &model, std::size_t images) {
+    std::vector<uint32_t> indices(images);
+    std::iota(indices.begin(), indices.end(), 0u);
+    return tailor::evaluate(model, real_data().test, indices).matrix.accuracy();
+}
+
+std::vector<float> parameters(tailor::Model &model) {
+    return {model.parameters().begin(), model.parameters().end()};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_real_data_set_has_the_expected_shape) {
+    BOOST_TEST(real_data().train.size() == 60000u);
+    BOOST_TEST(real_data().test.size() == 10000u);
+    std::array<int, 10> per_class{};
+    for (uint8_t l : real_data().test.labels) per_class[l]++;
+    for (int c : per_class) BOOST_TEST(c == 1000);
+}
+
+BOOST_AUTO_TEST_CASE(split_is_eighty_twenty_disjoint_and_seeded) {
+    std::vector<uint32_t> train, validation, train2, validation2;
+    tailor::split_indices(1, 60000, 0.2, train, validation);
+    tailor::split_indices(1, 60000, 0.2, train2, validation2);
+    BOOST_TEST(train.size() == 48000u);
+    BOOST_TEST(validation.size() == 12000u);
+    BOOST_TEST((train == train2));
+    std::vector<bool> seen(60000, false);
+    for (uint32_t i : train) seen[i] = true;
+    BOOST_TEST(std::none_of(validation.begin(), validation.end(), [&](uint32_t i) { return seen[i]; }));
+}
+
+// A few thousand images for three epochs; chance is 0.10, the full run 0.92.
+BOOST_AUTO_TEST_CASE(cnn3_learns_from_a_few_thousand_images) {
+    ScratchDirectory dir;
+    auto outcome = run("cnn3", 6000, 3, dir / "cnn3");
+    const double accuracy = test_accuracy(*outcome.model, 2000);
+    BOOST_TEST_MESSAGE("cnn3, 4800 training images, 3 epochs: test accuracy " << accuracy);
+    BOOST_TEST(accuracy >= 0.72, "test accuracy " << accuracy);
+    BOOST_TEST(outcome.history.size() == 3u);
+    BOOST_TEST(outcome.history[2].loss < outcome.history[0].loss, "training loss falls");
+    for (const char *file : {"checkpoint.tlr", "history.csv", "run.json"}) {
+        BOOST_TEST(std::filesystem::exists(dir / (std::string("cnn3/") + file)), file);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(mlp_learns_from_a_few_thousand_images) {
+    ScratchDirectory dir;
+    auto outcome = run("mlp", 4000, 3, dir / "mlp");
+    const double accuracy = test_accuracy(*outcome.model, 2000);
+    BOOST_TEST_MESSAGE("mlp, 3200 training images, 3 epochs: test accuracy " << accuracy);
+    BOOST_TEST(accuracy >= 0.72, "test accuracy " << accuracy);
+}
+
+BOOST_AUTO_TEST_CASE(same_seed_gives_bit_identical_weights) {
+    ScratchDirectory dir;
+    auto a = run("cnn3", 1000, 2, dir / "a");
+    auto b = run("cnn3", 1000, 2, dir / "b");
+    BOOST_TEST((parameters(*a.model) == parameters(*b.model)));
+    BOOST_TEST((files::read_bytes(dir / "a/checkpoint.tlr").size() == files::read_bytes(dir / "b/checkpoint.tlr").size()));
+}
+
+BOOST_AUTO_TEST_CASE(resume_equals_uninterrupted) {
+    ScratchDirectory dir;
+    auto straight = run("cnn3", 1000, 3, dir / "straight");
+    run("cnn3", 1000, 1, dir / "resumed");
+    auto resumed = run("cnn3", 1000, 3, dir / "resumed", true);
+    BOOST_TEST((parameters(*straight.model) == parameters(*resumed.model)));
+    BOOST_TEST(resumed.history.size() == 3u);
+    BOOST_TEST(resumed.history[2].val_loss == straight.history[2].val_loss);
+}
