@@ -75,7 +75,9 @@ void layer_forward(benchmark::State &state) {
         benchmark::Counter(2e-9 * macs_per_image<L>() * n, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-template <typename L>
+// The first layer of a network computes no input gradient (there is nothing
+// to pass it to), as in training.
+template <typename L, bool FirstLayer>
 void layer_backward(benchmark::State &state) {
     const int n = static_cast<int>(state.range(0));
     LayerFixture<L> f(n);
@@ -83,11 +85,12 @@ void layer_backward(benchmark::State &state) {
     f.layer.forward(f.x.data(), f.y.data(), n, f.params, step);
     for (auto _ : state) {
         benchmark::DoNotOptimize(
-            f.layer.backward(f.x.data(), f.y.data(), f.dy.data(), f.dx.data(), n, f.params, f.grads, step));
+            f.layer.backward(f.x.data(), f.y.data(), f.dy.data(), FirstLayer ? nullptr : f.dx.data(), n, f.params,
+                             f.grads, step));
     }
     state.SetItemsProcessed(state.iterations() * n);
-    state.counters["GFLOP/s"] =
-        benchmark::Counter(4e-9 * macs_per_image<L>() * n, benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["GFLOP/s"] = benchmark::Counter((FirstLayer ? 2e-9 : 4e-9) * macs_per_image<L>() * n,
+                                                   benchmark::Counter::kIsIterationInvariantRate);
 }
 
 template <typename Arch>
@@ -130,7 +133,7 @@ void register_architecture() {
              if constexpr (std::string_view(L::kind) != "Flatten") {
                  for (const char *pass : {"forward", "backward"}) {
                      auto *b = benchmark::RegisterBenchmark((arch + "/" + rows[I].name + "/" + pass).c_str(),
-                                                            pass[0] == 'f' ? layer_forward<L> : layer_backward<L>);
+                                                            pass[0] == 'f' ? layer_forward<L> : layer_backward<L, I == 0>);
                      for (int n : kBatches) b->Arg(n);
                      b->UseRealTime();
                  }

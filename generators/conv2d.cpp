@@ -157,8 +157,7 @@ public:
 
     void generate() {
         define_pre_activation_gradient(dz, output, d_output);
-        Expr batch = input.dim(3).extent();
-        r = RDom(0, out_width(), 0, out_height(), 0, batch, "r");
+        r = RDom(0, out_width(), 0, out_height(), 0, input.dim(3).extent(), "r");
         sum(co, ci, kx, ky) = 0.0f;
         sum(co, ci, kx, ky) += dz(co, r.x, r.y, r.z) * input(ci, r.x + kx, r.y + ky, r.z);
         d_weights(co, ci, kx, ky) = sum(co, ci, kx, ky);
@@ -175,26 +174,61 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
-        // Each task owns whole output elements and sums its batch in a fixed
-        // order, so the result does not depend on thread timing.
+        // Register tiles: output-channel vectors x input channels x the three
+        // kx taps. Every tile owns its outputs and sums in a fixed order, so
+        // results do not depend on thread timing.
         const int vec = std::min<int>(vector_width(), out_channels);
         const int co_tile = tailor::vector_tile(out_channels, vec, 2);
-        const int ci_tile = std::min<int>(in_channels, 4);
-        Var coo("coo"), coi("coi"), cio("cio"), cii("cii"), task("task");
+        const int ci_tile = std::min<int>(in_channels, 2);
+        Var coo("coo"), coi("coi"), cio("cio"), cii("cii"), tile("tile"), task("task");
         dz.compute_root().vectorize(Var("c"), vec).parallel(Var("n"));
-        d_weights.split(co, coo, coi, co_tile, TailStrategy::ShiftInwards)
-            .split(ci, cio, cii, ci_tile, TailStrategy::ShiftInwards)
-            .reorder(coi, cii, coo, cio, kx, ky)
-            .fuse(kx, ky, task)
-            .parallel(task)
-            .vectorize(coi, vec)
-            .unroll(cii);
-        sum.compute_at(d_weights, coo).vectorize(co, vec).unroll(co).unroll(ci);
-        sum.update()
-            .reorder(co, ci, r.x, r.y, r.z, kx, ky)
-            .vectorize(co, vec)
-            .unroll(co)
-            .unroll(ci);
+        if (in_channels > 1 && out_width() * out_height() >= 64) {
+            // Many pixels per image: split the sum per image (rfactor) and, for
+            // each image in turn, run every tile over its pixels while the
+            // image is in cache; then add the tile into the batch sum.
+            // (Update stages cannot shift tiles inwards; the channel counts
+            // divide evenly, so no guard is ever taken.)
+            Var u("u");
+            Func per_image = sum.update().rfactor(r.z, u);
+            sum.compute_root().vectorize(co, vec);
+            sum.update()
+                .split(co, coo, coi, co_tile, TailStrategy::GuardWithIf)
+                .split(ci, cio, cii, ci_tile, TailStrategy::GuardWithIf)
+                .reorder(coi, cii, kx, coo, cio, ky, r.z)
+                .fuse(coo, cio, tile)
+                .fuse(tile, ky, task)
+                .parallel(task)
+                .vectorize(coi, vec)
+                .unroll(cii)
+                .unroll(kx);
+            per_image.compute_at(sum, task).vectorize(co, vec).unroll(co).unroll(ci).unroll(kx);
+            per_image.update()
+                .reorder(co, ci, kx, r.x, r.y, ky, u)
+                .vectorize(co, vec)
+                .unroll(co)
+                .unroll(ci)
+                .unroll(kx);
+            d_weights.vectorize(co, vec);
+        } else {
+            // Few pixels per image (or one input channel): each tile sums the
+            // whole batch in registers.
+            d_weights.split(co, coo, coi, co_tile, TailStrategy::ShiftInwards)
+                .split(ci, cio, cii, ci_tile, TailStrategy::ShiftInwards)
+                .reorder(coi, cii, kx, coo, cio, ky)
+                .fuse(coo, cio, tile)
+                .fuse(tile, ky, task)
+                .parallel(task)
+                .vectorize(coi, vec)
+                .unroll(cii)
+                .unroll(kx);
+            sum.compute_at(d_weights, task).vectorize(co, vec).unroll(co).unroll(ci).unroll(kx);
+            sum.update()
+                .reorder(co, ci, kx, r.x, r.y, r.z, ky)
+                .vectorize(co, vec)
+                .unroll(co)
+                .unroll(ci)
+                .unroll(kx);
+        }
         bias_sum.compute_at(d_bias, Var::outermost()).vectorize(co, vec);
         bias_sum.update().vectorize(co, vec);
         d_bias.vectorize(co, vec);
