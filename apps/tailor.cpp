@@ -16,6 +16,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <numeric>
 
 namespace {
 
@@ -35,26 +36,33 @@ void add_data_option(CLI::App &command, std::vector<std::string> &data) {
         ->expected(1, 2);
 }
 
-// Evaluates on the training file and the test file, prints and writes it all.
+// Evaluates on the run's training split (the images it learned from, as the
+// report's "train accuracy" does) and on the test set; prints and writes it all.
 void evaluate_and_report(Model &model, const DataSplit &data, const TrainSettings &settings,
                          const std::string &directory) {
-    std::vector<uint32_t> test_indices;
+    const std::size_t used = settings.train_limit > 0
+                                 ? std::min<std::size_t>(settings.train_limit, data.train.size())
+                                 : data.train.size();
+    std::vector<uint32_t> train_indices, validation_indices, test_indices;
+    split_indices(settings.seed, used, settings.validation_fraction, train_indices, validation_indices);
     if (settings.test_limit > 0) {
-        for (uint32_t i = 0; i < std::min<std::size_t>(settings.test_limit, data.test.size()); i++) {
-            test_indices.push_back(i);
-        }
-    }
-    std::vector<uint32_t> train_indices;
-    if (settings.train_limit > 0) {
-        for (uint32_t i = 0; i < std::min<std::size_t>(settings.train_limit, data.train.size()); i++) {
-            train_indices.push_back(i);
-        }
+        test_indices.resize(std::min<std::size_t>(settings.test_limit, data.test.size()));
+        std::iota(test_indices.begin(), test_indices.end(), 0u);
     }
     std::cout << "\nEvaluating " << model.name() << "\n";
     const Evaluation train = evaluate(model, data.train, train_indices);
     const Evaluation test = evaluate(model, data.test, test_indices);
     report_evaluation(directory, train, test, std::cout);
     std::cout << "\nResults in " << directory << "/\n";
+}
+
+// A run's own checkpoint.tlr is evaluated into its run directory; any other
+// checkpoint (best.tlr, a copy) into a folder named after it beside it, so
+// the run's final evaluation is never overwritten.
+std::string default_evaluation_directory(const std::string &checkpoint_path) {
+    const std::filesystem::path path(checkpoint_path);
+    const std::filesystem::path parent = path.parent_path().empty() ? "." : path.parent_path();
+    return (path.stem() == "checkpoint" ? parent : parent / path.stem()).string();
 }
 
 int run(int argc, char **argv) {
@@ -103,7 +111,7 @@ int run(int argc, char **argv) {
     evaluate_command->add_option("--checkpoint", checkpoint_path, "Checkpoint file (checkpoint.tlr)")->required();
     add_data_option(*evaluate_command, data_sources);
     evaluate_command->add_option("--out", out_directory, "Where to write the results")
-        ->default_str("the checkpoint's directory");
+        ->default_str("the run directory for checkpoint.tlr, else DIR/<name> beside the checkpoint");
     evaluate_command->add_option("--batch", evaluate_batch, "Images per forward pass")
         ->capture_default_str()
         ->check(CLI::Range(int64_t{1}, int64_t{8192}));
@@ -150,10 +158,11 @@ int run(int argc, char **argv) {
     auto model = make_model(checkpoint.settings.architecture, static_cast<int>(evaluate_batch));
     check_compatible(checkpoint_path, checkpoint, *model);
     std::copy(checkpoint.parameters.begin(), checkpoint.parameters.end(), model->parameters().begin());
-    if (out_directory.empty()) out_directory = std::filesystem::path(checkpoint_path).parent_path().string();
-    if (out_directory.empty()) out_directory = ".";
-    std::filesystem::create_directories(out_directory);
+    if (out_directory.empty()) out_directory = default_evaluation_directory(checkpoint_path);
     const DataSplit data = load_data(data_sources);
+    std::error_code error;
+    std::filesystem::create_directories(out_directory, error);
+    if (error) throw file_error(out_directory, "cannot create the output directory: " + error.message());
     std::cout << "Checkpoint " << checkpoint_path << ": " << checkpoint.settings.architecture << " after "
               << checkpoint.epochs_done << " epochs\n";
     evaluate_and_report(*model, data, checkpoint.settings, out_directory);

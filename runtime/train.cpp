@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -230,6 +231,12 @@ TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostrea
 
         state.parameters.assign(model->parameters().begin(), model->parameters().end());
         save_checkpoint(checkpoint_path, state);
+        // Also keep the epoch with the best validation accuracy, as Keras's
+        // ModelCheckpoint(save_best_only=True) would.
+        const bool best = std::all_of(state.history.begin(), state.history.end() - 1, [&](const EpochRecord &e) {
+            return e.val_accuracy < record.val_accuracy;
+        });
+        if (best) save_checkpoint((dir / "best.tlr").string(), state);
         write_file_atomically((dir / "history.csv").string(), history_csv(state.history));
         write_run_record(dir, settings, *model, state.history);
     }

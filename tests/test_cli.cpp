@@ -107,7 +107,7 @@ BOOST_AUTO_TEST_CASE(train_then_evaluate_on_csv_data) {
     BOOST_TEST(trained.status == 0, trained.err);
     BOOST_TEST(trained.out.find("Epoch 1/1") != std::string::npos);
     BOOST_TEST(trained.out.find("weighted avg") != std::string::npos);
-    for (const char *file : {"checkpoint.tlr", "history.csv", "run.json", "evaluation.txt", "predictions.csv",
+    for (const char *file : {"checkpoint.tlr", "best.tlr", "history.csv", "run.json", "evaluation.txt", "predictions.csv",
                              "confusion_matrix.csv", "classification_report.csv", "evaluation.json"}) {
         BOOST_TEST(std::filesystem::exists(dir / (std::string("run/") + file)), file);
     }
@@ -119,4 +119,10 @@ BOOST_AUTO_TEST_CASE(train_then_evaluate_on_csv_data) {
                                                  (dir / "eval"));
     BOOST_TEST(evaluated.status == 0, evaluated.err);
     BOOST_TEST(files::read_bytes(dir / "eval/evaluation.txt") == files::read_bytes(dir / "run/evaluation.txt"));
+
+    // Another checkpoint's evaluation goes beside it, leaving the run's own intact.
+    const Result best = tailor_run(dir, "evaluate --checkpoint " + (dir / "run/best.tlr") + " --data " +
+                                            (dir / "train.csv") + " " + (dir / "test.csv"));
+    BOOST_TEST(best.status == 0, best.err);
+    BOOST_TEST(std::filesystem::exists(dir / "run/best/evaluation.txt"));
 }
