@@ -87,6 +87,10 @@ int run(int argc, char **argv) {
     train_command->add_option("--lr", settings.learning_rate, "Adam learning rate")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
+    train_command->add_option("--lr-schedule", settings.lr_schedule,
+                              "constant (Keras's default), or cosine: decays the rate to 0 over the epochs")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"constant", "cosine"}));
     train_command->add_option("--seed", settings.seed, "Seed of the split, shuffles, initial weights and dropout")
         ->capture_default_str();
     train_command->add_option("--validation-split", settings.validation_fraction,

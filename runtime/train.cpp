@@ -84,6 +84,17 @@ void write_run_record(const std::filesystem::path &dir, const TrainSettings &set
 
 }  // namespace
 
+double epoch_learning_rate(const TrainSettings &settings, int64_t epoch) {
+    if (settings.lr_schedule == "cosine") {
+        const double progress = static_cast<double>(epoch) / static_cast<double>(settings.epochs);
+        return settings.learning_rate * 0.5 * (1.0 + std::cos(M_PI * progress));
+    }
+    if (settings.lr_schedule != "constant") {
+        throw Error("unknown learning-rate schedule '" + settings.lr_schedule + "' (known: constant, cosine)");
+    }
+    return settings.learning_rate;
+}
+
 std::string history_csv(const std::vector<EpochRecord> &history) {
     std::ostringstream out;
     out.precision(9);
@@ -169,7 +180,7 @@ TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostrea
                   outcome.validation_indices);
     if (outcome.train_indices.empty()) throw Error("no training images left after the validation split");
 
-    const AdamSettings adam{settings.learning_rate, settings.beta1, settings.beta2, settings.epsilon};
+    AdamSettings adam{settings.learning_rate, settings.beta1, settings.beta2, settings.epsilon};
     const uint32_t dropout_seed = static_cast<uint32_t>(derive_seed(settings.seed, kDropoutStream));
     const int batch = static_cast<int>(settings.batch);
     const std::size_t steps = (outcome.train_indices.size() + batch - 1) / batch;
@@ -182,7 +193,10 @@ TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostrea
         << ", seed " << settings.seed << ")\n";
 
     for (int64_t epoch = state.epochs_done; epoch < settings.epochs; epoch++) {
-        out << "Epoch " << epoch + 1 << "/" << settings.epochs << "\n" << std::flush;
+        adam.learning_rate = epoch_learning_rate(settings, epoch);
+        out << "Epoch " << epoch + 1 << "/" << settings.epochs;
+        if (settings.lr_schedule != "constant") out << " (lr " << adam.learning_rate << ")";
+        out << "\n" << std::flush;
         const auto start = Clock::now();
         std::vector<uint32_t> order = outcome.train_indices;
         SplitMix64 rng(derive_seed(settings.seed, kShuffleStream, static_cast<uint64_t>(epoch)));

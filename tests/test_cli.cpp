@@ -76,6 +76,7 @@ BOOST_AUTO_TEST_CASE(bad_flags_are_one_line_errors) {
     expect_failure(dir, "train --epochs many", "--epochs");
     expect_failure(dir, "train --batch -3", "--batch");
     expect_failure(dir, "train --lr -1", "--lr");
+    expect_failure(dir, "train --lr-schedule step", "--lr-schedule");
     expect_failure(dir, "train --arch resnet --out " + (dir / "run"), "unknown architecture 'resnet'");
     expect_failure(dir, "evaluate", "--checkpoint");
     BOOST_TEST(!std::filesystem::exists(dir / "run"), "a refused run writes nothing");

@@ -9,6 +9,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cmath>
 #include <numeric>
 #include <sstream>
 
@@ -66,6 +67,18 @@ BOOST_AUTO_TEST_CASE(split_is_eighty_twenty_disjoint_and_seeded) {
     std::vector<bool> seen(60000, false);
     for (uint32_t i : train) seen[i] = true;
     BOOST_TEST(std::none_of(validation.begin(), validation.end(), [&](uint32_t i) { return seen[i]; }));
+}
+
+BOOST_AUTO_TEST_CASE(cosine_schedule_decays_from_the_rate_to_zero) {
+    tailor::TrainSettings settings;
+    settings.epochs = 4;
+    settings.learning_rate = 0.002;
+    BOOST_TEST(tailor::epoch_learning_rate(settings, 2) == 0.002);
+    settings.lr_schedule = "cosine";
+    const auto tol = boost::test_tools::tolerance(1e-12);
+    BOOST_TEST(tailor::epoch_learning_rate(settings, 0) == 0.002, tol);
+    BOOST_TEST(tailor::epoch_learning_rate(settings, 2) == 0.001, tol);
+    BOOST_TEST(tailor::epoch_learning_rate(settings, 3) == 0.002 * 0.5 * (1 + std::cos(M_PI * 0.75)), tol);
 }
 
 // A few thousand images for three epochs; chance is 0.10, the full run 0.92.

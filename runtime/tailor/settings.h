@@ -16,6 +16,7 @@ struct TrainSettings {
     int64_t epochs = 50;
     int64_t batch = 32;
     double learning_rate = 0.001;
+    std::string lr_schedule = "constant";  // or "cosine": lr * (1 + cos(pi * epoch / epochs)) / 2
     double beta1 = 0.9;
     double beta2 = 0.999;
     double epsilon = 1e-7;
@@ -26,9 +27,13 @@ struct TrainSettings {
 };
 
 // Field names, in declaration order (Boost 1.81's PFR cannot reflect names).
-inline constexpr std::array<const char *, 11> kTrainSettingNames = {
-    "architecture", "epochs", "batch",       "learning_rate", "beta1",      "beta2",
-    "epsilon",      "seed",   "validation_fraction", "train_limit", "test_limit"};
+inline constexpr std::array<const char *, 12> kTrainSettingNames = {
+    "architecture", "epochs", "batch",  "learning_rate",       "lr_schedule", "beta1",
+    "beta2",        "epsilon", "seed",  "validation_fraction", "train_limit", "test_limit"};
+
+// The learning rate of an epoch (0-based) under the settings' schedule. A
+// pure function of the epoch, so a resumed run follows the same schedule.
+double epoch_learning_rate(const TrainSettings &settings, int64_t epoch);
 static_assert(boost::pfr::tuple_size_v<TrainSettings> == kTrainSettingNames.size(),
               "every TrainSettings field needs a name");
 
