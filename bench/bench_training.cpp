@@ -1,4 +1,5 @@
-// Google Benchmark: every layer of every architecture forward and backward,
+// Google Benchmark: every layer of every architecture forward and backward
+// (conv and dense: backward_data and backward_weights apart),
 // a whole training step (kernels + Adam) and inference, at several batch
 // sizes. Conv and dense layers report GFLOP/s (2 flops per multiply-add).
 //
@@ -75,9 +76,7 @@ void layer_forward(benchmark::State &state) {
         benchmark::Counter(2e-9 * macs_per_image<L>() * n, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// The first layer of a network computes no input gradient (there is nothing
-// to pass it to), as in training.
-template <typename L, bool FirstLayer>
+template <typename L>
 void layer_backward(benchmark::State &state) {
     const int n = static_cast<int>(state.range(0));
     LayerFixture<L> f(n);
@@ -85,12 +84,40 @@ void layer_backward(benchmark::State &state) {
     f.layer.forward(f.x.data(), f.y.data(), n, f.params, step);
     for (auto _ : state) {
         benchmark::DoNotOptimize(
-            f.layer.backward(f.x.data(), f.y.data(), f.dy.data(), FirstLayer ? nullptr : f.dx.data(), n, f.params,
-                             f.grads, step));
+            f.layer.backward(f.x.data(), f.y.data(), f.dy.data(), f.dx.data(), n, f.params, f.grads, step));
     }
     state.SetItemsProcessed(state.iterations() * n);
-    state.counters["GFLOP/s"] = benchmark::Counter((FirstLayer ? 2e-9 : 4e-9) * macs_per_image<L>() * n,
-                                                   benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// The two halves of a weighted layer's backward pass, each one kernel.
+template <typename L, bool Data>
+void weighted_backward_half(benchmark::State &state) {
+    const int n = static_cast<int>(state.range(0));
+    LayerFixture<L> f(n);
+    const tailor::StepContext step{true, 1, 1, 0};
+    f.layer.forward(f.x.data(), f.y.data(), n, f.params, step);
+    constexpr bool conv = std::string_view(L::kind) == "Conv2D";
+    auto shaped = [&](const float *data, tailor::Shape s) {
+        return conv ? tailor::view(data, s.channels, s.width, s.height, n) : tailor::view(data, s.channels, n);
+    };
+    auto weights = [&](const float *data) {
+        return conv ? tailor::view(data, L::out.channels, L::in.channels, 3, 3)
+                    : tailor::view(data, L::out.channels, L::in.channels);
+    };
+    auto x = shaped(f.x.data(), L::in), y = shaped(f.y.data(), L::out), dy = shaped(f.dy.data(), L::out);
+    auto dx = shaped(f.dx.data(), L::in);
+    auto w = weights(f.params.weights.data), dw = weights(f.grads.weights.data);
+    auto db = tailor::view(f.grads.bias.data, L::out.channels);
+    for (auto _ : state) {
+        if constexpr (Data) {
+            tailor::check_kernel(L::Kernels::backward_data(w, y, dy, dx), "backward_data");
+        } else {
+            tailor::check_kernel(L::Kernels::backward_weights(x, y, dy, dw, db), "backward_weights");
+        }
+    }
+    state.SetItemsProcessed(state.iterations() * n);
+    state.counters["GFLOP/s"] =
+        benchmark::Counter(2e-9 * macs_per_image<L>() * n, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 template <typename Arch>
@@ -130,13 +157,21 @@ void register_architecture() {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         (([&] {
              using L = std::tuple_element_t<I, typename Arch::Layers>;
-             if constexpr (std::string_view(L::kind) != "Flatten") {
-                 for (const char *pass : {"forward", "backward"}) {
-                     auto *b = benchmark::RegisterBenchmark((arch + "/" + rows[I].name + "/" + pass).c_str(),
-                                                            pass[0] == 'f' ? layer_forward<L> : layer_backward<L, I == 0>);
-                     for (int n : kBatches) b->Arg(n);
-                     b->UseRealTime();
-                 }
+             const std::string prefix = arch + "/" + rows[I].name + "/";
+             std::vector<benchmark::internal::Benchmark *> added;
+             if constexpr (std::string_view(L::kind) == "Conv2D" || std::string_view(L::kind) == "Dense") {
+                 added.push_back(benchmark::RegisterBenchmark((prefix + "forward").c_str(), layer_forward<L>));
+                 added.push_back(benchmark::RegisterBenchmark((prefix + "backward_data").c_str(),
+                                                              weighted_backward_half<L, true>));
+                 added.push_back(benchmark::RegisterBenchmark((prefix + "backward_weights").c_str(),
+                                                              weighted_backward_half<L, false>));
+             } else if constexpr (std::string_view(L::kind) != "Flatten") {
+                 added.push_back(benchmark::RegisterBenchmark((prefix + "forward").c_str(), layer_forward<L>));
+                 added.push_back(benchmark::RegisterBenchmark((prefix + "backward").c_str(), layer_backward<L>));
+             }
+             for (auto *b : added) {
+                 for (int n : kBatches) b->Arg(n);
+                 b->UseRealTime();
              }
          }()),
          ...);
