@@ -1,6 +1,6 @@
 // tailor: train and evaluate the report's Fashion-MNIST networks.
 //
-//   tailor train    [--arch cnn3|mlp] [--epochs N] [--batch B] [--lr 0.001] [--seed S]
+//   tailor train    [--arch cnn3|cnn2|cnn1|cnn3-noise|mlp] [--epochs N] [--batch B] [--lr 0.001] [--seed S]
 //                   [--data DIR | --data TRAIN.csv TEST.csv] [--out DIR] [--resume]
 //   tailor evaluate --checkpoint FILE [--data ...] [--out DIR]
 //   tailor summary  [--arch NAME]
@@ -91,6 +91,12 @@ int run(int argc, char **argv) {
                               "constant (Keras's default), or cosine: decays the rate to 0 over the epochs")
         ->capture_default_str()
         ->check(CLI::IsMember({"constant", "cosine"}));
+    train_command->add_option("--dropout", settings.dropout_rate,
+                              "Rate of every dropout layer (default: as the architecture declares, 0.2)")
+        ->check(CLI::Range(0.0, 0.95));
+    train_command->add_option("--noise-stddev", settings.noise_stddev,
+                              "Deviation of every Gaussian noise layer (default: as declared, 0.1 in cnn3-noise)")
+        ->check(CLI::Range(0.0, 10.0));
     train_command->add_option("--seed", settings.seed, "Seed of the split, shuffles, initial weights and dropout")
         ->capture_default_str();
     train_command->add_option("--validation-split", settings.validation_fraction,
@@ -160,6 +166,7 @@ int run(int argc, char **argv) {
     // evaluate
     const Checkpoint checkpoint = load_checkpoint(checkpoint_path);
     auto model = make_model(checkpoint.settings.architecture, static_cast<int>(evaluate_batch));
+    model->set_regularization(checkpoint.settings.dropout_rate, checkpoint.settings.noise_stddev);
     check_compatible(checkpoint_path, checkpoint, *model);
     std::copy(checkpoint.parameters.begin(), checkpoint.parameters.end(), model->parameters().begin());
     if (out_directory.empty()) out_directory = default_evaluation_directory(checkpoint_path);

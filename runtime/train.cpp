@@ -119,17 +119,20 @@ void split_indices(uint64_t seed, std::size_t count, double validation_fraction,
 }
 
 std::string format_summary(const Model &model) {
+    const auto rows = model.summary();
+    int name_width = 30;  // Keras's column, which the report's Fig. 6 shows
+    for (const auto &row : rows) name_width = std::max<int>(name_width, row.name.size() + row.kind.size() + 3);
     std::string out;
-    char line[160];
-    std::snprintf(line, sizeof line, "Model: \"%s\"\n%-30s %-22s %s\n", model.name().c_str(), "Layer (type)",
-                  "Output Shape", "Param #");
+    char line[200];
+    std::snprintf(line, sizeof line, "Model: \"%s\"\n%-*s %-22s %s\n", model.name().c_str(), name_width,
+                  "Layer (type)", "Output Shape", "Param #");
     out += line;
     std::size_t total = 0;
-    for (const auto &row : model.summary()) {
+    for (const auto &row : rows) {
         std::string shape = "(None";
         for (int d : row.output_shape) shape += ", " + std::to_string(d);
         shape += ")";
-        std::snprintf(line, sizeof line, "%-30s %-22s %zu\n", (row.name + " (" + row.kind + ")").c_str(),
+        std::snprintf(line, sizeof line, "%-*s %-22s %zu\n", name_width, (row.name + " (" + row.kind + ")").c_str(),
                       shape.c_str(), row.parameters);
         out += line;
         total += row.parameters;
@@ -160,7 +163,9 @@ TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostrea
     if (settings.batch < 1) throw Error("--batch must be at least 1");
     if (settings.epochs < 1) throw Error("--epochs must be at least 1");
 
+    if (settings.dropout_rate >= 1) throw Error("--dropout must be below 1");
     auto model = make_model(settings.architecture, static_cast<int>(settings.batch));
+    model->set_regularization(settings.dropout_rate, settings.noise_stddev);
     if (request.resume) {
         check_compatible(checkpoint_path, state, *model);
         std::copy(state.parameters.begin(), state.parameters.end(), model->parameters().begin());

@@ -151,6 +151,20 @@ inline Vec dropout(const Vec &x, uint32_t seed, uint32_t step, float rate) {
     return y;
 }
 
+// Gaussian noise with the kernel's Box-Muller draws: the uniforms are the
+// same bits, the transcendental functions here in double.
+inline Vec gaussian_noise(const Vec &x, uint32_t seed, uint32_t step, float stddev) {
+    const uint32_t key = tailor::mix32(tailor::mix32(seed) ^ step);
+    Vec y(x.size());
+    for (std::size_t i = 0; i < x.size(); i++) {
+        const uint32_t index = static_cast<uint32_t>(i) * 2;
+        const double u1 = ((tailor::mix32(key ^ index) >> 8) + 1) / static_cast<double>(tailor::kDropoutResolution);
+        const double u2 = (tailor::mix32(key ^ (index + 1)) >> 8) / static_cast<double>(tailor::kDropoutResolution);
+        y[i] = x[i] + stddev * std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
+    }
+    return y;
+}
+
 struct SoftmaxResult {
     Vec probabilities, loss, d_logits;  // d_logits of the batch's mean loss
 };

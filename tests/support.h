@@ -135,7 +135,7 @@ template <std::string_view const &Kind>
 using layers_of_kind = typename select_kind<std::tuple<>, typename all_layers<tailor::Architectures>::type, Kind>::type;
 
 inline constexpr std::string_view kConv2D = "Conv2D", kMaxPool = "MaxPooling2D", kDense = "Dense",
-                                  kDropout = "Dropout";
+                                  kDropout = "Dropout", kGaussianNoise = "GaussianNoise";
 
 // Batch sizes every kernel is checked at: one image, an odd size, and one
 // past the register tiles' width.

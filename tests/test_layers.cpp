@@ -14,6 +14,7 @@ using Conv2DLayers = layers_of_kind<kConv2D>;
 using MaxPoolLayers = layers_of_kind<kMaxPool>;
 using DenseLayers = layers_of_kind<kDense>;
 using DropoutLayers = layers_of_kind<kDropout>;
+using GaussianNoiseLayers = layers_of_kind<kGaussianNoise>;
 
 // Forward and backward of conv2d and dense share their structure: weights,
 // bias, optional ReLU. `Ref` supplies the reference for the layer kind.
@@ -173,4 +174,51 @@ BOOST_AUTO_TEST_CASE(dropout_drops_the_declared_fraction_and_depends_on_its_key)
     BOOST_TEST(std::abs(dropped - layer.rate) < 0.01, "dropped fraction " << dropped << " vs rate " << layer.rate);
     BOOST_TEST((a != b), "another step must give another mask");
     BOOST_TEST((a == c), "the same key must give the same mask");
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(gaussian_noise_kernel_matches_reference, L, GaussianNoiseLayers) {
+    for (int n : kBatchSizes) {
+        BOOST_TEST_CONTEXT("gaussian noise batch " << n) {
+            L layer;
+            tailor::NoParams none;
+            const StepContext step{true, 4321u, 12u, 3u};
+            const auto x = random_floats(L::in.size() * n, 700 + n);
+            std::vector<float> y(x.size());
+            BOOST_TEST(layer.forward(x.data(), y.data(), n, none, step) == y.data());
+            expect_close("gaussian noise forward output", y,
+                         reference::gaussian_noise(to_double(x), L::layer_seed(step), step.step, layer.stddev), 1e-5);
+            // The noise does not depend on the input, so the gradient is the
+            // identity: backward hands d_output through untouched.
+            const auto dy = random_floats(x.size(), 800 + n);
+            BOOST_TEST(layer.backward(x.data(), y.data(), dy.data(), nullptr, n, none, none, step) == dy.data());
+            BOOST_TEST(layer.forward(x.data(), y.data(), n, none, StepContext{}) == x.data(), "inference: identity");
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(gaussian_noise_reference_gradient_is_the_identity, L, GaussianNoiseLayers) {
+    const int n = 2;
+    Vec x = to_double(random_floats(L::in.size() * n, 19));
+    const Vec dy = to_double(random_floats(L::out.size() * n, 20));
+    L layer;
+    check_finite_differences("gaussian noise d_input", x, dy,
+                             [&] { return dot(dy, reference::gaussian_noise(x, 5, 6, layer.stddev)); }, 6, 20);
+}
+
+BOOST_AUTO_TEST_CASE(gaussian_noise_has_zero_mean_and_the_declared_deviation) {
+    using L = std::tuple_element_t<0, GaussianNoiseLayers>;
+    L layer;
+    tailor::NoParams none;
+    const int n = 64;
+    const std::vector<float> zeros(L::in.size() * n, 0.0f);
+    std::vector<float> y(zeros.size());
+    layer.forward(zeros.data(), y.data(), n, none, StepContext{true, 9, 9, 0});
+    double sum = 0, squares = 0;
+    for (float v : y) {
+        sum += v;
+        squares += double(v) * v;
+    }
+    const double mean = sum / y.size(), deviation = std::sqrt(squares / y.size() - mean * mean);
+    BOOST_TEST(std::abs(mean) < 0.01 * layer.stddev * 10, "mean " << mean);
+    BOOST_TEST(std::abs(deviation - layer.stddev) < 0.02 * layer.stddev, "deviation " << deviation);
 }

@@ -18,7 +18,7 @@ namespace {
 // The reference forward and backward of one layer; params holds its tensors
 // (weights then bias) in double.
 template <typename L>
-Vec reference_forward(const std::vector<Vec> &params, const Vec &x, int n, const StepContext &step, float rate) {
+Vec reference_forward(const std::vector<Vec> &params, const Vec &x, int n, const StepContext &step, const L &layer) {
     constexpr std::string_view kind = L::kind;
     if constexpr (kind == "Conv2D") {
         return reference::conv2d_forward(x, params[0], params[1], L::in.width, L::in.height, L::in.channels,
@@ -28,7 +28,9 @@ Vec reference_forward(const std::vector<Vec> &params, const Vec &x, int n, const
     } else if constexpr (kind == "MaxPooling2D") {
         return reference::maxpool_forward(x, L::in.width, L::in.height, L::in.channels, n);
     } else if constexpr (kind == "Dropout") {
-        return reference::dropout(x, L::layer_seed(step), step.step, rate);
+        return reference::dropout(x, L::layer_seed(step), step.step, layer.rate);
+    } else if constexpr (kind == "GaussianNoise") {
+        return reference::gaussian_noise(x, L::layer_seed(step), step.step, layer.stddev);
     } else {
         return x;  // Flatten
     }
@@ -36,7 +38,7 @@ Vec reference_forward(const std::vector<Vec> &params, const Vec &x, int n, const
 
 template <typename L>
 Vec reference_backward(const std::vector<Vec> &params, std::vector<Vec> &grads, const Vec &x, const Vec &y,
-                       const Vec &dy, int n, const StepContext &step, float rate) {
+                       const Vec &dy, int n, const StepContext &step, const L &layer) {
     constexpr std::string_view kind = L::kind;
     if constexpr (kind == "Conv2D") {
         auto g = reference::conv2d_backward(x, params[0], y, dy, L::in.width, L::in.height, L::in.channels,
@@ -50,19 +52,9 @@ Vec reference_backward(const std::vector<Vec> &params, std::vector<Vec> &grads, 
     } else if constexpr (kind == "MaxPooling2D") {
         return reference::maxpool_backward(x, dy, L::in.width, L::in.height, L::in.channels, n);
     } else if constexpr (kind == "Dropout") {
-        return reference::dropout(dy, L::layer_seed(step), step.step, rate);
+        return reference::dropout(dy, L::layer_seed(step), step.step, layer.rate);
     } else {
-        return dy;
-    }
-}
-
-// A dropout layer's declared rate; other layers have none.
-template <typename L>
-float rate_of(const L &layer) {
-    if constexpr (requires { layer.rate; }) {
-        return layer.rate;
-    } else {
-        return 0.0f;
+        return dy;  // Flatten, GaussianNoise
     }
 }
 
@@ -99,7 +91,7 @@ void check_network_gradients() {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         ((activations[I + 1] = reference_forward<std::tuple_element_t<I, Layers>>(
               params[I], activations[I], n, StepContext{true, seed, step_number, I},
-              rate_of(std::tuple_element_t<I, Layers>{}))),
+              std::tuple_element_t<I, Layers>{})),
          ...);
     }(std::make_index_sequence<kLayers>{});
     const auto loss = reference::softmax_cross_entropy(activations[kLayers], labels, Arch::classes, n);
@@ -114,7 +106,7 @@ void check_network_gradients() {
         ((gradient = reference_backward<std::tuple_element_t<kLayers - 1 - I, Layers>>(
               params[kLayers - 1 - I], grads[kLayers - 1 - I], activations[kLayers - 1 - I],
               activations[kLayers - I], gradient, n, StepContext{true, seed, step_number, kLayers - 1 - I},
-              rate_of(std::tuple_element_t<kLayers - 1 - I, Layers>{}))),
+              std::tuple_element_t<kLayers - 1 - I, Layers>{})),
          ...);
     }(std::make_index_sequence<kLayers>{});
 
@@ -171,4 +163,26 @@ BOOST_AUTO_TEST_CASE(glorot_uniform_initialisation_has_keras_bounds) {
         BOOST_TEST(*high <= limit);
         BOOST_TEST(*high - *low > 1.8 * limit, t.name << " spans its range");
     }
+}
+
+// With every dropout rate and noise deviation overridden to zero, nothing in
+// a step is random: two different step keys give the same gradients. With
+// the declared values they differ wherever the network has such layers.
+BOOST_AUTO_TEST_CASE_TEMPLATE(regularization_overrides_reach_every_layer, Arch, tailor::Architectures) {
+    const int n = 4;
+    const auto images = random_floats(Arch::input.size() * n, 8, 0.0f, 1.0f);
+    const std::vector<int32_t> labels = {1, 2, 3, 4};
+    auto gradients = [&](double rate, double stddev, uint32_t step) {
+        tailor::Network<Arch> network(n);
+        network.initialize(3);
+        network.set_regularization(rate, stddev);
+        network.train_step(images.data(), labels.data(), n, 17, step);
+        return std::vector<float>(network.gradients().begin(), network.gradients().end());
+    };
+    BOOST_TEST((gradients(0.0, 0.0, 1) == gradients(0.0, 0.0, 2)));
+    bool random_layers = false;
+    for (const auto &row : tailor::Network<Arch>(1).summary()) {
+        random_layers |= row.kind == "Dropout" || row.kind == "GaussianNoise";
+    }
+    BOOST_TEST((gradients(-1, -1, 1) != gradients(-1, -1, 2)) == random_layers);
 }

@@ -47,6 +47,10 @@ public:
     virtual std::span<float> parameters() = 0;
     virtual std::span<float> gradients() = 0;
 
+    // Overrides the declared rate of every dropout layer and deviation of
+    // every Gaussian noise layer; a negative value keeps the declaration's.
+    virtual void set_regularization(double dropout_rate, double noise_stddev) = 0;
+
     // Glorot-uniform weights and zero biases, from `seed`.
     virtual void initialize(uint64_t seed) = 0;
 

@@ -91,6 +91,22 @@ public:
         return list;
     }
 
+    void set_regularization(double dropout_rate, double noise_stddev) override {
+        std::apply(
+            [&](auto &...layer) {
+                (([&] {
+                     if constexpr (requires { layer.rate; }) {
+                         if (dropout_rate >= 0) layer.rate = static_cast<float>(dropout_rate);
+                     }
+                     if constexpr (requires { layer.stddev; }) {
+                         if (noise_stddev >= 0) layer.stddev = static_cast<float>(noise_stddev);
+                     }
+                 }()),
+                 ...);
+            },
+            layers_);
+    }
+
     // Keras's defaults: Glorot-uniform weights, zero biases. Each tensor
     // draws from its own stream, so adding a layer does not shift the others.
     void initialize(uint64_t seed) override {
@@ -152,7 +168,8 @@ private:
 
     static int kind_index(const char *kind) {
         const std::string k = kind;
-        return k == "Conv2D" ? 0 : k == "MaxPooling2D" ? 1 : k == "Dropout" ? 2 : k == "Flatten" ? 3 : 4;
+        return k == "Conv2D" ? 0 : k == "MaxPooling2D" ? 1 : k == "Dropout" ? 2 : k == "Flatten" ? 3
+             : k == "GaussianNoise" ? 5 : 4;
     }
 
     // Runs every layer, then softmax + cross-entropy (and its gradient, which
