@@ -3,11 +3,13 @@
 //   tailor train    [--arch cnn3|cnn2|cnn1|cnn3-noise|mlp] [--epochs N] [--batch B] [--lr 0.001] [--seed S]
 //                   [--data DIR | --data TRAIN.csv TEST.csv] [--out DIR] [--resume]
 //   tailor evaluate --checkpoint FILE [--data ...] [--out DIR]
+//   tailor experiment --preset table1|table2|table3|grid ... [--epochs N] [--jobs N] [--out DIR]
 //   tailor summary  [--arch NAME]
 #include "tailor/checkpoint.h"
 #include "tailor/dataset.h"
 #include "tailor/error.h"
 #include "tailor/evaluate.h"
+#include "tailor/experiment.h"
 #include "tailor/train.h"
 
 #include <CLI/CLI.hpp>
@@ -44,7 +46,7 @@ void evaluate_and_report(Model &model, const DataSplit &data, const TrainSetting
                                  ? std::min<std::size_t>(settings.train_limit, data.train.size())
                                  : data.train.size();
     std::vector<uint32_t> train_indices, validation_indices, test_indices;
-    split_indices(settings.seed, used, settings.validation_fraction, train_indices, validation_indices);
+    split_indices(settings, used, train_indices, validation_indices);
     if (settings.test_limit > 0) {
         test_indices.resize(std::min<std::size_t>(settings.test_limit, data.test.size()));
         std::iota(test_indices.begin(), test_indices.end(), 0u);
@@ -103,6 +105,10 @@ int run(int argc, char **argv) {
                               "Fraction of the training images held out for validation")
         ->capture_default_str()
         ->check(CLI::Range(0.0, 0.9));
+    train_command->add_option("--validation-from", settings.validation_split,
+                              "shuffled: a seeded random sample; last: the last images, as Keras's validation_split")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"shuffled", "last"}));
     train_command->add_option("--limit", settings.train_limit,
                               "Use only the first N training images (0: all); the evaluation uses the same N")
         ->capture_default_str()
@@ -114,6 +120,9 @@ int run(int argc, char **argv) {
     train_command->add_option("--out", out_directory, "Run directory (checkpoint, history, evaluation)")
         ->default_str("runs/<arch>");
     train_command->add_flag("--resume", resume, "Continue from the run directory's last checkpoint");
+    bool skip_test = false;
+    train_command->add_flag("--skip-test", skip_test,
+                            "Do not evaluate on the test set at the end (for model selection on validation only)");
 
     std::string checkpoint_path;
     int64_t evaluate_batch = 256;
@@ -125,6 +134,43 @@ int run(int argc, char **argv) {
     evaluate_command->add_option("--batch", evaluate_batch, "Images per forward pass")
         ->capture_default_str()
         ->check(CLI::Range(int64_t{1}, int64_t{8192}));
+
+    ExperimentRequest experiment;
+    auto *experiment_command =
+        app.add_subcommand("experiment", "Run the report's experiments (or a grid search) and tabulate them");
+    experiment_command
+        ->add_option("--preset", experiment.presets,
+                     "table1 (cnn1/cnn2/cnn3), table2 (5 seeds, no seed, noise, validation_split), "
+                     "table3 (cnn3 vs mlp), grid")
+        ->check(CLI::IsMember({"table1", "table2", "table3", "grid"}));
+    experiment_command->add_option("--arch", experiment.architectures, "A table of these architectures...")
+        ->delimiter(',');
+    experiment_command->add_option("--seeds", experiment.seeds, "...each trained with each of these seeds")
+        ->delimiter(',');
+    experiment_command->add_option("--grid-lr", experiment.grid.learning_rates, "Grid: learning rates, e.g. 0.001,0.0005")
+        ->delimiter(',')
+        ->check(CLI::PositiveNumber);
+    experiment_command->add_option("--grid-batch", experiment.grid.batches, "Grid: batch sizes, e.g. 32,128")
+        ->delimiter(',')
+        ->check(CLI::Range(int64_t{1}, int64_t{8192}));
+    experiment_command->add_option("--grid-dropout", experiment.grid.dropout_rates, "Grid: dropout rates, e.g. 0.2,0.4")
+        ->delimiter(',')
+        ->check(CLI::Range(0.0, 0.95));
+    experiment_command->add_option("--epochs", experiment.epochs, "Epochs per run (the report: 50)")
+        ->capture_default_str()
+        ->check(CLI::Range(int64_t{1}, int64_t{100000}));
+    experiment_command->add_option("--limit", experiment.limit, "Training images per run (0: all)")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
+    experiment_command->add_option("--test-limit", experiment.test_limit, "Test images per run (0: all)")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
+    add_data_option(*experiment_command, experiment.data);
+    experiment_command->add_option("--out", experiment.out_directory, "Experiment directory; rerun to resume")
+        ->default_str("runs/experiment");
+    experiment_command->add_option("--jobs", experiment.jobs, "Runs at once, each pinned to its share of the cores")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 64));
 
     auto *summary_command = app.add_subcommand("summary", "Print an architecture's layers, as Keras's summary()");
     summary_command->add_option("--arch", settings.architecture, "Architecture: " + known_architectures())
@@ -148,6 +194,14 @@ int run(int argc, char **argv) {
         return 0;
     }
 
+    if (*experiment_command) {
+        if (experiment.out_directory.empty()) experiment.out_directory = "runs/experiment";
+        for (const auto &arch : experiment.architectures) make_model(arch, 1);  // unknown names fail first
+        if (!experiment.architectures.empty() && experiment.seeds.empty()) throw Error("--arch needs --seeds");
+        run_experiment(experiment, std::filesystem::read_symlink("/proc/self/exe").string(), std::cout);
+        return 0;
+    }
+
     if (*train_command) {
         if (out_directory.empty()) out_directory = "runs/" + settings.architecture;
         make_model(settings.architecture, 1);  // an unknown --arch fails before the data loads
@@ -159,7 +213,7 @@ int run(int argc, char **argv) {
         if (resume && epochs_option->count() > 0) request.epochs_override = settings.epochs;
         request.progress_bar = isatty(STDOUT_FILENO);
         TrainOutcome outcome = train(request, data.train, std::cout);
-        evaluate_and_report(*outcome.model, data, outcome.settings, out_directory);
+        if (!skip_test) evaluate_and_report(*outcome.model, data, outcome.settings, out_directory);
         return 0;
     }
 

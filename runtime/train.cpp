@@ -107,13 +107,17 @@ std::string history_csv(const std::vector<EpochRecord> &history) {
     return out.str();
 }
 
-void split_indices(uint64_t seed, std::size_t count, double validation_fraction, std::vector<uint32_t> &train,
+void split_indices(const TrainSettings &settings, std::size_t count, std::vector<uint32_t> &train,
                    std::vector<uint32_t> &validation) {
     std::vector<uint32_t> order(count);
     std::iota(order.begin(), order.end(), 0u);
-    SplitMix64 rng(derive_seed(seed, kSplitStream));
-    shuffle(order, rng);
-    const auto validation_count = static_cast<std::size_t>(std::llround(count * validation_fraction));
+    if (settings.validation_split == "shuffled") {
+        SplitMix64 rng(derive_seed(settings.seed, kSplitStream));
+        shuffle(order, rng);
+    } else if (settings.validation_split != "last") {
+        throw Error("unknown validation split '" + settings.validation_split + "' (known: shuffled, last)");
+    }
+    const auto validation_count = static_cast<std::size_t>(std::llround(count * settings.validation_fraction));
     train.assign(order.begin(), order.end() - validation_count);
     validation.assign(order.end() - validation_count, order.end());
 }
@@ -181,8 +185,7 @@ TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostrea
     const std::size_t available = data.size();
     const std::size_t used = settings.train_limit > 0 ? std::min<std::size_t>(settings.train_limit, available)
                                                       : available;
-    split_indices(settings.seed, used, settings.validation_fraction, outcome.train_indices,
-                  outcome.validation_indices);
+    split_indices(settings, used, outcome.train_indices, outcome.validation_indices);
     if (outcome.train_indices.empty()) throw Error("no training images left after the validation split");
 
     AdamSettings adam{settings.learning_rate, settings.beta1, settings.beta2, settings.epsilon};

@@ -2,6 +2,7 @@
 // bad input a non-zero exit, a single "tailor: error:" line naming the
 // problem, and no half-written output.
 #define BOOST_TEST_MODULE cli
+#include "binary.h"
 #include "files.h"
 
 #include "tailor/checkpoint.h"
@@ -20,7 +21,7 @@ struct Result {
 };
 
 Result tailor_run(const ScratchDirectory &dir, const std::string &arguments) {
-    const std::string command = std::string(TAILOR_BINARY) + " " + arguments + " >" + (dir / "stdout") + " 2>" +
+    const std::string command = tailor_binary() + " " + arguments + " >" + (dir / "stdout") + " 2>" +
                                 (dir / "stderr") + " </dev/null";
     const int raw = std::system(command.c_str());
     const auto read = [](const std::string &path) {

@@ -58,15 +58,29 @@ BOOST_AUTO_TEST_CASE(the_real_data_set_has_the_expected_shape) {
 }
 
 BOOST_AUTO_TEST_CASE(split_is_eighty_twenty_disjoint_and_seeded) {
+    tailor::TrainSettings settings;
+    settings.seed = 1;
     std::vector<uint32_t> train, validation, train2, validation2;
-    tailor::split_indices(1, 60000, 0.2, train, validation);
-    tailor::split_indices(1, 60000, 0.2, train2, validation2);
+    tailor::split_indices(settings, 60000, train, validation);
+    tailor::split_indices(settings, 60000, train2, validation2);
     BOOST_TEST(train.size() == 48000u);
     BOOST_TEST(validation.size() == 12000u);
     BOOST_TEST((train == train2));
     std::vector<bool> seen(60000, false);
     for (uint32_t i : train) seen[i] = true;
     BOOST_TEST(std::none_of(validation.begin(), validation.end(), [&](uint32_t i) { return seen[i]; }));
+    BOOST_TEST(std::count(seen.begin(), seen.end(), true) == 48000);
+}
+
+BOOST_AUTO_TEST_CASE(keras_style_split_holds_out_the_last_images) {
+    tailor::TrainSettings settings;
+    settings.validation_split = "last";
+    std::vector<uint32_t> train, validation;
+    tailor::split_indices(settings, 1000, train, validation);
+    BOOST_TEST(train.size() == 800u);
+    BOOST_TEST(validation.front() == 800u);
+    BOOST_TEST(validation.back() == 999u);
+    BOOST_TEST(train.back() == 799u);
 }
 
 BOOST_AUTO_TEST_CASE(cosine_schedule_decays_from_the_rate_to_zero) {

@@ -24,15 +24,16 @@ struct TrainSettings {
     double dropout_rate = -1;  // every dropout layer's rate; negative: as declared
     double noise_stddev = -1;  // every Gaussian noise layer's deviation; negative: as declared
     double validation_fraction = 0.2;
+    std::string validation_split = "shuffled";  // or "last": the file's last images, as Keras's validation_split
     int64_t train_limit = 0;  // use only the first N training images; 0 = all
     int64_t test_limit = 0;   // evaluate only the first N test images; 0 = all
 };
 
 // Field names, in declaration order (Boost 1.81's PFR cannot reflect names).
-inline constexpr std::array<const char *, 14> kTrainSettingNames = {
+inline constexpr std::array<const char *, 15> kTrainSettingNames = {
     "architecture", "epochs",       "batch",        "learning_rate",       "lr_schedule",
     "beta1",        "beta2",        "epsilon",      "seed",                "dropout_rate",
-    "noise_stddev", "validation_fraction", "train_limit", "test_limit"};
+    "noise_stddev", "validation_fraction", "validation_split", "train_limit", "test_limit"};
 
 // The learning rate of an epoch (0-based) under the settings' schedule. A
 // pure function of the epoch, so a resumed run follows the same schedule.

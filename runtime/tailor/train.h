@@ -29,9 +29,11 @@ struct TrainOutcome {
     std::vector<uint32_t> train_indices, validation_indices;
 };
 
-// The 80/20 split: a seeded permutation of the first `count` images, the
-// validation part taken from its end.
-void split_indices(uint64_t seed, std::size_t count, double validation_fraction, std::vector<uint32_t> &train,
+// The 80/20 split of the first `count` training images. "shuffled": a seeded
+// permutation, validation taken from its end; "last": the last images in file
+// order, as Keras's validation_split does. Training images keep their order
+// (each epoch shuffles them anyway).
+void split_indices(const TrainSettings &settings, std::size_t count, std::vector<uint32_t> &train,
                    std::vector<uint32_t> &validation);
 
 TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostream &out);

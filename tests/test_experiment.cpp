@@ -1,0 +1,110 @@
+// `tailor experiment` end to end on a tiny job list (2 architectures x 2
+// seeds, a few hundred real images, 1 epoch): the table's shape, the
+// seed summary against the per-run numbers, and a resume that reruns nothing.
+#define BOOST_TEST_MODULE experiment
+#include "binary.h"
+#include "files.h"
+
+#include "tailor/experiment.h"
+
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <sstream>
+
+using files::ScratchDirectory;
+
+namespace {
+
+std::vector<std::vector<std::string>> read_csv(const std::string &path) {
+    std::vector<std::vector<std::string>> rows;
+    const auto bytes = files::read_bytes(path);
+    std::istringstream in(std::string(bytes.begin(), bytes.end()));
+    std::string line;
+    while (std::getline(in, line)) {
+        std::vector<std::string> fields;
+        std::string field;
+        bool quoted = false;
+        for (char c : line) {
+            if (c == '"') {
+                quoted = !quoted;
+            } else if (c == ',' && !quoted) {
+                fields.push_back(field);
+                field.clear();
+            } else {
+                field += c;
+            }
+        }
+        fields.push_back(field);
+        rows.push_back(fields);
+    }
+    return rows;
+}
+
+int run(const std::string &arguments, const std::string &log) {
+    return std::system((tailor_binary() + " " + arguments + " >" + log + " 2>&1").c_str());
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(summary_statistics_are_the_sample_mean_and_deviation) {
+    const auto s = tailor::summarize({0.90, 0.92, 0.94});
+    const auto tol = boost::test_tools::tolerance(1e-12);
+    BOOST_TEST(s.mean == 0.92, tol);
+    BOOST_TEST(s.stddev == 0.02, tol);
+    BOOST_TEST(s.min == 0.90);
+    BOOST_TEST(s.max == 0.94);
+}
+
+BOOST_AUTO_TEST_CASE(presets_plan_the_reports_tables) {
+    tailor::ExperimentRequest request;
+    request.presets = {"table1", "table2", "table3"};
+    const auto jobs = tailor::plan_jobs(request);
+    BOOST_TEST(jobs.size() == 3u + 8u + 2u);
+    BOOST_TEST(jobs[0].architecture == "cnn1");
+    BOOST_TEST(jobs[3].seed == "1");
+    BOOST_TEST(jobs[9].architecture == "cnn3-noise");
+    request.presets = {"grid"};
+    request.grid = {{0.001, 0.0005}, {0.2, 0.3, 0.4}, {32, 128}};
+    BOOST_TEST(tailor::plan_jobs(request).size() == 12u);
+}
+
+BOOST_AUTO_TEST_CASE(tiny_experiment_tables_and_resume) {
+    ScratchDirectory dir;
+    const std::string arguments = "experiment --arch cnn1,mlp --seeds 1,2 --epochs 1 --limit 400 --test-limit 200 "
+                                  "--data " TAILOR_DATA_DIR " --out " + (dir / "exp");
+    BOOST_TEST_REQUIRE(run(arguments, dir / "first.log") == 0);
+
+    const auto table = read_csv(dir / "exp/custom.csv");
+    BOOST_TEST_REQUIRE(table.size() == 5u, "a header and one row per run");
+    BOOST_TEST(table[0][0] == "run");
+    BOOST_TEST(table[0].size() == 10u);
+    std::map<std::string, std::vector<double>> test_accuracy;
+    for (std::size_t r = 1; r < table.size(); r++) {
+        BOOST_TEST(table[r].size() == 10u);
+        const double accuracy = std::stod(table[r][5]);
+        BOOST_TEST(accuracy > 0.3, table[r][0] << " learned something in one epoch");
+        test_accuracy[table[r][1]].push_back(accuracy);
+        BOOST_TEST(std::stol(table[r][6]) + std::stol(table[r][7]) == 200);
+    }
+
+    const auto seeds = read_csv(dir / "exp/custom-seeds.csv");
+    BOOST_TEST_REQUIRE(seeds.size() == 3u, "one summary row per architecture");
+    for (std::size_t r = 1; r < seeds.size(); r++) {
+        const auto &values = test_accuracy.at(seeds[r][0]);
+        const double mean = (values[0] + values[1]) / 2;
+        const double deviation = std::abs(values[0] - values[1]) / std::sqrt(2.0);
+        BOOST_TEST(std::stoi(seeds[r][1]) == 2);
+        BOOST_TEST(std::abs(std::stod(seeds[r][6]) - mean) < 1e-9, seeds[r][0] << " test mean");
+        BOOST_TEST(std::abs(std::stod(seeds[r][7]) - deviation) < 1e-9, seeds[r][0] << " test deviation");
+        BOOST_TEST(std::abs(std::stod(seeds[r][8]) - std::min(values[0], values[1])) < 1e-12);
+    }
+    BOOST_TEST(std::filesystem::exists(dir / "exp/custom.md"));
+
+    // A second run finds every job finished and reruns none.
+    const auto before = std::filesystem::last_write_time(dir / "exp/runs/mlp-seed2/checkpoint.tlr");
+    BOOST_TEST_REQUIRE(run(arguments, dir / "second.log") == 0);
+    const auto log = files::read_bytes(dir / "second.log");
+    BOOST_TEST(std::string(log.begin(), log.end()).find("4 runs were already finished and kept") != std::string::npos);
+    BOOST_TEST((std::filesystem::last_write_time(dir / "exp/runs/mlp-seed2/checkpoint.tlr") == before));
+}
