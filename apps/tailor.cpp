@@ -4,12 +4,14 @@
 //                   [--data DIR | --data TRAIN.csv TEST.csv] [--out DIR] [--resume]
 //   tailor evaluate --checkpoint FILE [--data ...] [--out DIR]
 //   tailor experiment --preset table1|table2|table3|grid ... [--epochs N] [--jobs N] [--out DIR]
+//   tailor report   --run DIR [--data ...]
 //   tailor summary  [--arch NAME]
 #include "tailor/checkpoint.h"
 #include "tailor/dataset.h"
 #include "tailor/error.h"
 #include "tailor/evaluate.h"
 #include "tailor/experiment.h"
+#include "tailor/report.h"
 #include "tailor/train.h"
 
 #include <CLI/CLI.hpp>
@@ -172,6 +174,11 @@ int run(int argc, char **argv) {
         ->capture_default_str()
         ->check(CLI::Range(1, 64));
 
+    std::string report_run;
+    auto *report_command = app.add_subcommand("report", "Write a run's report.html (figures, tables, settings)");
+    report_command->add_option("--run", report_run, "The run directory")->required();
+    add_data_option(*report_command, data_sources);
+
     auto *summary_command = app.add_subcommand("summary", "Print an architecture's layers, as Keras's summary()");
     summary_command->add_option("--arch", settings.architecture, "Architecture: " + known_architectures())
         ->capture_default_str();
@@ -194,6 +201,11 @@ int run(int argc, char **argv) {
         return 0;
     }
 
+    if (*report_command) {
+        write_report(report_run, load_data(data_sources), std::cout);
+        return 0;
+    }
+
     if (*experiment_command) {
         if (experiment.out_directory.empty()) experiment.out_directory = "runs/experiment";
         for (const auto &arch : experiment.architectures) make_model(arch, 1);  // unknown names fail first
@@ -213,7 +225,10 @@ int run(int argc, char **argv) {
         if (resume && epochs_option->count() > 0) request.epochs_override = settings.epochs;
         request.progress_bar = isatty(STDOUT_FILENO);
         TrainOutcome outcome = train(request, data.train, std::cout);
-        if (!skip_test) evaluate_and_report(*outcome.model, data, outcome.settings, out_directory);
+        if (!skip_test) {
+            evaluate_and_report(*outcome.model, data, outcome.settings, out_directory);
+            write_report(out_directory, data, std::cout);
+        }
         return 0;
     }
 

@@ -1,0 +1,131 @@
+// The report page from a short real run: every file it references exists,
+// every PNG decodes at the expected size, its tables carry the evaluator's
+// numbers, and (where Debian's chromium is installed) a headless browser
+// loads every image.
+#define BOOST_TEST_MODULE report
+#include "binary.h"
+#include "files.h"
+
+#include "tailor/png.h"
+
+#include <boost/test/unit_test.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <regex>
+
+using files::ScratchDirectory;
+
+namespace {
+
+std::string text_of(const std::string &path) {
+    const auto bytes = files::read_bytes(path);
+    return std::string(bytes.begin(), bytes.end());
+}
+
+// One short run shared by the test cases: mlp, 1 epoch, 1,000 training and
+// 200 test images; the report is written at the end of `train`.
+struct Run {
+    ScratchDirectory dir;
+    std::string run;
+    Run() : run(dir / "run") {
+        const std::string command = tailor_binary() + " train --arch mlp --epochs 1 --limit 1000 --test-limit 200 "
+                                                      "--data " TAILOR_DATA_DIR " --out " + run + " >" +
+                                    (dir / "log") + " 2>&1";
+        if (std::system(command.c_str()) != 0) throw std::runtime_error("training failed: " + text_of(dir / "log"));
+    }
+};
+
+Run &shared_run() {
+    static Run run;
+    return run;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(train_ends_with_the_report_path) {
+    const std::string log = text_of(shared_run().dir / "log");
+    BOOST_TEST(log.find("Report: " + shared_run().run + "/report.html") != std::string::npos, log);
+}
+
+BOOST_AUTO_TEST_CASE(every_referenced_file_exists_and_every_png_decodes) {
+    const std::string run = shared_run().run;
+    const std::string html = text_of(run + "/report.html");
+    const std::regex source("src=\"([^\"]+)\"");
+    int files_seen = 0, embedded = 0;
+    for (auto it = std::sregex_iterator(html.begin(), html.end(), source); it != std::sregex_iterator(); ++it) {
+        const std::string src = (*it)[1];
+        if (src.rfind("data:image/png;base64,", 0) == 0) {
+            embedded++;
+            continue;
+        }
+        BOOST_TEST(src.find("..") == std::string::npos, src << " stays inside the run directory");
+        BOOST_TEST(src[0] != '/', src << " is relative");
+        BOOST_TEST_REQUIRE(std::filesystem::exists(run + "/" + src), src);
+        const auto image = tailor::read_png(run + "/" + src);
+        BOOST_TEST(image.width > 100, src);
+        BOOST_TEST(image.height > 100, src);
+        files_seen++;
+    }
+    BOOST_TEST(files_seen == 3, "the three charts (class counts, training curves, confusion matrix)");
+    BOOST_TEST(embedded == 10 + 40 + 20, "ten sample strips, forty test tiles, twenty mistakes at most");
+
+    // The image grids are figures of their own; their sizes follow from the
+    // layout: 10 columns of 56-pixel images with 4-pixel gaps.
+    const auto samples = tailor::read_png(run + "/report/sample_images.png");
+    BOOST_TEST(samples.width == 10 * 56 + 11 * 4);
+    BOOST_TEST(samples.height == 10 * 56 + 11 * 4);
+    const auto tests = tailor::read_png(run + "/report/test_predictions.png");
+    BOOST_TEST(tests.height == 4 * 56 + 5 * 4);
+    const auto mistakes = tailor::read_png(run + "/report/confident_mistakes.png");
+    BOOST_TEST(mistakes.width == 10 * 56 + 11 * 4);
+}
+
+BOOST_AUTO_TEST_CASE(tables_carry_the_evaluators_numbers) {
+    const std::string run = shared_run().run;
+    const std::string html = text_of(run + "/report.html");
+    std::ifstream in(run + "/evaluation.json");
+    const auto evaluation = nlohmann::json::parse(in);
+    char accuracy[32];
+    std::snprintf(accuracy, sizeof accuracy, "%.4f", evaluation["test"]["accuracy"].get<double>());
+    BOOST_TEST(html.find(std::string("Test accuracy <b>") + accuracy) != std::string::npos, accuracy);
+    BOOST_TEST(html.find(std::string("<tr><td>accuracy</td><td></td><td></td><td>") + accuracy + "</td><td>200") !=
+               std::string::npos);
+    // Each class row of the evaluator's text report appears in the page.
+    const std::string report = text_of(run + "/evaluation.txt");
+    const std::regex row("\\n +(Trouser|Bag) +([0-9.]+) +([0-9.]+) +([0-9.]+) +([0-9]+)\\n");
+    std::smatch m;
+    BOOST_TEST_REQUIRE(std::regex_search(report, m, row));
+    BOOST_TEST(html.find("<tr><td>" + m[1].str() + "</td><td>" + m[2].str() + "</td><td>" + m[3].str() +
+                         "</td><td>" + m[4].str() + "</td><td>" + m[5].str() + "</td></tr>") != std::string::npos,
+               m[0].str());
+    BOOST_TEST(std::filesystem::exists(run + "/report/classification_report.csv"));
+    BOOST_TEST(std::filesystem::exists(run + "/report/class_counts.csv"));
+}
+
+BOOST_AUTO_TEST_CASE(headless_chromium_loads_every_image) {
+    if (std::system("command -v chromium >/dev/null 2>&1") != 0) {
+        BOOST_TEST_MESSAGE("chromium is not installed; the browser check is skipped");
+        return;
+    }
+    const std::string run = shared_run().run;
+    const std::string profile = shared_run().dir / "chromium-profile";
+    const std::string command = "chromium --headless --no-sandbox --disable-gpu --no-first-run "
+                                "--disable-background-networking --disable-component-update --disable-sync "
+                                "--user-data-dir=" + profile + " --virtual-time-budget=5000 --dump-dom file://" +
+                                run + "/report.html 2>/dev/null";
+    std::string dom;
+    FILE *pipe = popen(command.c_str(), "r");
+    BOOST_TEST_REQUIRE(pipe != nullptr);
+    char buffer[65536];
+    std::size_t n;
+    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) dom.append(buffer, n);
+    pclose(pipe);
+    const std::regex loaded("data-images-loaded=\"([0-9]+)/([0-9]+)\"");
+    std::smatch m;
+    BOOST_TEST_REQUIRE(std::regex_search(dom, m, loaded), "the page's load check ran");
+    BOOST_TEST(m[1].str() == m[2].str(), m[1] << " of " << m[2] << " images loaded");
+    BOOST_TEST(std::stoi(m[2].str()) > 50);
+}
