@@ -121,9 +121,6 @@ std::string csv_quoted(const std::string &text) { return "\"" + text + "\""; }
 std::string write_report(const std::string &run_directory, const DataSplit &data, std::ostream &out) {
     const auto start = std::chrono::steady_clock::now();
     const fs::path run(run_directory), figures = run / "report";
-    std::error_code ec;
-    fs::create_directories(figures, ec);
-    if (ec) throw file_error(figures.string(), "cannot create: " + ec.message());
 
     // The run: its settings and history, and its predictions on the test set.
     std::ifstream run_file(run / "run.json");
@@ -152,6 +149,10 @@ std::string write_report(const std::string &run_directory, const DataSplit &data
                                                                      std::to_string(data.test.size()));
         }
     }
+
+    std::error_code ec;
+    fs::create_directories(figures, ec);
+    if (ec) throw file_error(figures.string(), "cannot create: " + ec.message());
 
     const auto names = std::vector<std::string>(std::begin(kClassNames), std::end(kClassNames));
     ConfusionMatrix matrix(kClasses);

@@ -129,3 +129,31 @@ BOOST_AUTO_TEST_CASE(headless_chromium_loads_every_image) {
     BOOST_TEST(m[1].str() == m[2].str(), m[1] << " of " << m[2] << " images loaded");
     BOOST_TEST(std::stoi(m[2].str()) > 50);
 }
+
+BOOST_AUTO_TEST_CASE(without_gnuplot_the_page_says_so_and_keeps_the_rest) {
+    ScratchDirectory copy;
+    std::filesystem::copy(shared_run().run, copy / "run", std::filesystem::copy_options::recursive);
+    std::filesystem::remove_all(copy / "run/report");
+    const std::string command = "env PATH=/nonexistent " + tailor_binary() + " report --run " + (copy / "run") +
+                                " --data " TAILOR_DATA_DIR " >" + (copy / "log") + " 2>&1";
+    BOOST_TEST_REQUIRE(std::system(command.c_str()) == 0, text_of(copy / "log"));
+    const std::string log = text_of(copy / "log");
+    BOOST_TEST(log.find("gnuplot is not installed") != std::string::npos, log);
+    const std::string html = text_of(copy / "run/report.html");
+    BOOST_TEST(html.find("not drawn, gnuplot is not installed") != std::string::npos);
+    BOOST_TEST(html.find("id=\"classification-report\"") != std::string::npos);
+    BOOST_TEST(!std::filesystem::exists(copy / "run/report/confusion_matrix.png"));
+    BOOST_TEST(std::filesystem::exists(copy / "run/report/sample_images.png"));
+    BOOST_TEST(std::filesystem::exists(copy / "run/report/classification_report.csv"));
+}
+
+BOOST_AUTO_TEST_CASE(a_directory_without_a_run_is_a_one_line_error) {
+    ScratchDirectory empty;
+    const std::string command = tailor_binary() + " report --run " + empty.path.string() + " >" + (empty / "out") +
+                                " 2>" + (empty / "err");
+    BOOST_TEST(std::system(command.c_str()) != 0);
+    const std::string err = text_of(empty / "err");
+    BOOST_TEST(err.find("tailor: error: " + empty.path.string() + "/run.json: cannot open") == 0, err);
+    BOOST_TEST(std::count(err.begin(), err.end(), '\n') == 1);
+    BOOST_TEST(!std::filesystem::exists(empty / "report"), "nothing is written for a refused run");
+}
