@@ -126,6 +126,53 @@ int wait_for(pid_t pid) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+std::string html_escape(const std::string &text) {
+    std::string out;
+    for (char c : text) {
+        if (c == '<') out += "&lt;";
+        else if (c == '>') out += "&gt;";
+        else if (c == '&') out += "&amp;";
+        else out += c;
+    }
+    return out;
+}
+
+// The Markdown this file writes (a "## title" and pipe tables) as HTML, so
+// the page and the .md files can never disagree.
+std::string markdown_tables_to_html(const std::string &markdown) {
+    std::istringstream in(markdown);
+    std::string line, html;
+    bool in_table = false, header = false;
+    while (std::getline(in, line)) {
+        if (line.rfind("## ", 0) == 0) {
+            html += "<h2>" + html_escape(line.substr(3)) + "</h2>\n";
+        } else if (line.rfind("| ---", 0) == 0) {
+            continue;
+        } else if (line.rfind("|", 0) == 0) {
+            if (!in_table) {
+                html += "<table>\n";
+                in_table = header = true;
+            }
+            html += "<tr>";
+            std::size_t start = 1;
+            for (std::size_t bar = line.find('|', start); bar != std::string::npos; bar = line.find('|', start)) {
+                std::string cell = line.substr(start, bar - start);
+                cell.erase(0, cell.find_first_not_of(' '));
+                cell.erase(cell.find_last_not_of(' ') + 1);
+                html += (header ? "<th>" : "<td>") + html_escape(cell) + (header ? "</th>" : "</td>");
+                start = bar + 1;
+            }
+            html += "</tr>\n";
+            header = false;
+        } else if (in_table) {
+            html += "</table>\n";
+            in_table = false;
+        }
+    }
+    if (in_table) html += "</table>\n";
+    return html;
+}
+
 const char *table_title(const std::string &table) {
     if (table == "table1") return "Table 1: one, two and three convolutional layers";
     if (table == "table2") return "Table 2: the final model over seeds, without a fixed seed, with noise, with "
@@ -296,15 +343,23 @@ void run_experiment(const ExperimentRequest &request, const std::string &tailor_
         *best = collect(best->job, best_dir);
     }
 
+    std::string page = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                       "<title>tailor experiment</title>\n<style>body{font-family:sans-serif;max-width:1200px;"
+                       "margin:2em auto;padding:0 1em}table{border-collapse:collapse;margin:0.5em 0 1.5em}"
+                       "td,th{border:1px solid #ccc;padding:2px 8px}th{background:#f3f3f3}</style>\n</head>\n"
+                       "<body>\n<h1>tailor experiment</h1>\n<p>Each run's own report: runs/&lt;run&gt;/report.html"
+                       "</p>\n";
     for (const auto &table : order) {
         const auto &results = tables[table];
         write_file_atomically((dir / (table + ".csv")).string(), results_csv(results));
         write_file_atomically((dir / (table + "-seeds.csv")).string(), summary_csv(results));
         const std::string markdown = results_markdown(table_title(table), results);
         write_file_atomically((dir / (table + ".md")).string(), markdown);
+        page += markdown_tables_to_html(markdown);
         out << "\n" << markdown;
     }
-    out << "\nTables in " << dir.string() << "/\n";
+    write_file_atomically((dir / "report.html").string(), page + "</body>\n</html>\n");
+    out << "\nTables in " << dir.string() << "/ (report.html, *.md, *.csv)\n";
 }
 
 std::vector<SeedGroup> seed_groups(const std::vector<JobResult> &results) {

@@ -141,8 +141,13 @@ std::string format_summary(const Model &model) {
         out += line;
         total += row.parameters;
     }
-    std::string grouped = std::to_string(total);
-    for (int i = static_cast<int>(grouped.size()) - 3; i > 0; i -= 3) grouped.insert(i, ",");
+    // Thousands separated by commas, as Keras prints them.
+    const std::string digits = std::to_string(total);
+    std::string grouped;
+    for (std::size_t i = 0; i < digits.size(); i++) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) grouped += ',';
+        grouped += digits[i];
+    }
     out += "Total params: " + grouped + "\nTrainable params: " + grouped + "\nNon-trainable params: 0\n";
     return out;
 }

@@ -100,6 +100,10 @@ BOOST_AUTO_TEST_CASE(tiny_experiment_tables_and_resume) {
         BOOST_TEST(std::abs(std::stod(seeds[r][8]) - std::min(values[0], values[1])) < 1e-12);
     }
     BOOST_TEST(std::filesystem::exists(dir / "exp/custom.md"));
+    const auto page = files::read_bytes(dir / "exp/report.html");
+    const std::string html(page.begin(), page.end());
+    BOOST_TEST(html.find("<td>" + table[1][0] + "</td>") != std::string::npos, "the page lists every run");
+    BOOST_TEST(html.find("<th>test mean ± std</th>") != std::string::npos, "and the seed summary");
 
     // A second run finds every job finished and reruns none.
     const auto before = std::filesystem::last_write_time(dir / "exp/runs/mlp-seed2/checkpoint.tlr");
