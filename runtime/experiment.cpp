@@ -237,20 +237,23 @@ std::vector<Job> plan_jobs(const ExperimentRequest &request) {
 
 void run_experiment(const ExperimentRequest &request, const std::string &tailor_binary, std::ostream &out) {
     const fs::path dir(request.out_directory);
-    std::error_code ec;
-    fs::create_directories(dir / "runs", ec);
-    if (ec) throw file_error(dir.string(), "cannot create the experiment directory: " + ec.message());
 
     // The plan is fixed when the experiment starts, so a resume runs the
     // same jobs (with the same drawn seeds).
     const fs::path plan_path = dir / "plan.json";
     std::vector<Job> jobs;
-    if (fs::exists(plan_path)) {
+    const bool resuming = fs::exists(plan_path);
+    if (resuming) {
         const json plan = read_json(plan_path);
         for (const auto &j : plan.at("jobs")) jobs.push_back(job_from_json(j));
         out << "Resuming the experiment in " << dir.string() << "\n";
     } else {
-        jobs = plan_jobs(request);
+        jobs = plan_jobs(request);  // a bad request fails here, before anything is written
+    }
+    std::error_code ec;
+    fs::create_directories(dir / "runs", ec);
+    if (ec) throw file_error(dir.string(), "cannot create the experiment directory: " + ec.message());
+    if (!resuming) {
         json plan = {{"jobs", json::array()}};
         for (const auto &job : jobs) plan["jobs"].push_back(job_json(job));
         write_file_atomically(plan_path.string(), plan.dump(2) + "\n");
