@@ -71,8 +71,9 @@ BOOST_AUTO_TEST_CASE(presets_plan_the_reports_tables) {
 
 BOOST_AUTO_TEST_CASE(tiny_experiment_tables_and_resume) {
     ScratchDirectory dir;
+    // Two runs at once, each pinned to its own core.
     const std::string arguments = "experiment --arch cnn1,mlp --seeds 1,2 --epochs 1 --limit 400 --test-limit 200 "
-                                  "--data " TAILOR_DATA_DIR " --out " + (dir / "exp");
+                                  "--jobs 2 --data " TAILOR_DATA_DIR " --out " + (dir / "exp");
     BOOST_TEST_REQUIRE(run(arguments, dir / "first.log") == 0);
 
     const auto table = read_csv(dir / "exp/custom.csv");
@@ -111,4 +112,33 @@ BOOST_AUTO_TEST_CASE(tiny_experiment_tables_and_resume) {
     const auto log = files::read_bytes(dir / "second.log");
     BOOST_TEST(std::string(log.begin(), log.end()).find("4 runs were already finished and kept") != std::string::npos);
     BOOST_TEST((std::filesystem::last_write_time(dir / "exp/runs/mlp-seed2/checkpoint.tlr") == before));
+}
+
+// The grid scores runs on validation accuracy alone; only the best one meets
+// the test set, once.
+BOOST_AUTO_TEST_CASE(grid_search_evaluates_only_its_best_run_on_test) {
+    ScratchDirectory dir;
+    const std::string arguments = "experiment --preset grid --grid-lr 0.001,0.003 --grid-batch 64 --grid-dropout 0.2 "
+                                  "--epochs 1 --limit 400 --test-limit 100 --data " TAILOR_DATA_DIR " --out " +
+                                  (dir / "grid");
+    BOOST_TEST_REQUIRE(run(arguments, dir / "log") == 0);
+    const auto table = read_csv(dir / "grid/grid.csv");
+    BOOST_TEST_REQUIRE(table.size() == 3u);
+    int evaluated = 0;
+    double best_val = -1, evaluated_val = -1;
+    for (std::size_t r = 1; r < table.size(); r++) {
+        const double val = std::stod(table[r][8]);
+        best_val = std::max(best_val, val);
+        const bool on_test = !table[r][5].empty();
+        BOOST_TEST(std::filesystem::exists(dir / ("grid/runs/" + table[r][0] + "/test/evaluation.json")) == on_test);
+        BOOST_TEST(!std::filesystem::exists(dir / ("grid/runs/" + table[r][0] + "/evaluation.json")),
+                   "grid runs skip the test set while training");
+        if (on_test) {
+            evaluated++;
+            evaluated_val = val;
+            BOOST_TEST(std::stol(table[r][6]) + std::stol(table[r][7]) == 100);
+        }
+    }
+    BOOST_TEST(evaluated == 1);
+    BOOST_TEST(evaluated_val == best_val);
 }
