@@ -44,11 +44,8 @@ void add_data_option(CLI::App &command, std::vector<std::string> &data) {
 // report's "train accuracy" does) and on the test set; prints and writes it all.
 void evaluate_and_report(Model &model, const DataSplit &data, const TrainSettings &settings,
                          const std::string &directory) {
-    const std::size_t used = settings.train_limit > 0
-                                 ? std::min<std::size_t>(settings.train_limit, data.train.size())
-                                 : data.train.size();
     std::vector<uint32_t> train_indices, validation_indices, test_indices;
-    split_indices(settings, used, train_indices, validation_indices);
+    split_indices(settings, data.train.size(), train_indices, validation_indices);
     if (settings.test_limit > 0) {
         test_indices.resize(std::min<std::size_t>(settings.test_limit, data.test.size()));
         std::iota(test_indices.begin(), test_indices.end(), 0u);

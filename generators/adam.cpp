@@ -41,9 +41,7 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
-        const int vec = natural_vector_size<float>();
-        Var io("io"), ii("ii");
-        updated.split(i, io, ii, vec * 512, TailStrategy::GuardWithIf).parallel(io).vectorize(ii, vec);
+        tailor::schedule_elementwise(updated, i, natural_vector_size<float>());
     }
 
 private:

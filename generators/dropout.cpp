@@ -24,7 +24,7 @@ public:
     Output<Buffer<float>> output{"output", 1};
 
     void generate() {
-        Expr key = tailor::mix32(tailor::mix32(Expr(seed)) ^ Expr(step));
+        Expr key = tailor::step_key(Expr(seed), Expr(step));
         Expr bits = tailor::mix32(key ^ cast<uint32_t>(i));
         Expr threshold = cast<uint32_t>(rate * tailor::kDropoutResolution);
         Expr scale = 1.0f / (1.0f - rate);
@@ -35,9 +35,7 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
-        const int vec = natural_vector_size<float>();
-        Var io("io"), ii("ii");
-        output.split(i, io, ii, vec * 256, TailStrategy::GuardWithIf).parallel(io).vectorize(ii, vec);
+        tailor::schedule_elementwise(output, i, natural_vector_size<float>());
     }
 
 private:

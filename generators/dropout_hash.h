@@ -1,6 +1,6 @@
-// The 32-bit mixer behind dropout masks, written once for both Halide
-// expressions and plain integers so the reference and the kernel agree bit
-// for bit. It is Chris Wellons's "lowbias32" integer hash.
+// The 32-bit mixer behind dropout masks and Gaussian noise, written once for
+// both Halide expressions and plain integers so the reference and the kernel
+// agree bit for bit. It is Chris Wellons's "lowbias32" integer hash.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +18,13 @@ U32 mix32(U32 x) {
     x = x * U32(static_cast<uint32_t>(0x846ca68bu));
     x = x ^ (x >> 16);
     return x;
+}
+
+// The per-step key of a counter-based stream: element i then draws
+// mix32(key ^ i). Dropout masks and Gaussian noise both use it.
+template <typename U32>
+U32 step_key(U32 seed, U32 step) {
+    return mix32(mix32(seed) ^ step);
 }
 
 }  // namespace tailor

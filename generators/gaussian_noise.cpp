@@ -24,7 +24,7 @@ public:
     Output<Buffer<float>> output{"output", 1};
 
     void generate() {
-        Expr key = tailor::mix32(tailor::mix32(Expr(seed)) ^ Expr(step));
+        Expr key = tailor::step_key(Expr(seed), Expr(step));
         Expr index = cast<uint32_t>(i) * 2;
         // u1 in (0, 1] so its logarithm is finite; u2 in [0, 1).
         Expr u1 = cast<float>((tailor::mix32(key ^ index) >> 8) + 1) * (1.0f / tailor::kDropoutResolution);
@@ -39,9 +39,7 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
-        const int vec = natural_vector_size<float>();
-        Var io("io"), ii("ii");
-        output.split(i, io, ii, vec * 256, TailStrategy::GuardWithIf).parallel(io).vectorize(ii, vec);
+        tailor::schedule_elementwise(output, i, natural_vector_size<float>());
     }
 
 private:

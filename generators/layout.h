@@ -22,6 +22,15 @@ inline int vector_tile(int extent, int vector_width, int max_vectors) {
     return vector_width * std::min(max_vectors, extent / vector_width);
 }
 
+// The schedule of an element-wise kernel over a 1-D buffer: vectors, in
+// parallel blocks of a few thousand elements.
+inline void schedule_elementwise(Halide::Func output, const Halide::Var &i, int vector_width) {
+    Halide::Var block("block"), lane("lane");
+    output.split(i, block, lane, vector_width * 256, Halide::TailStrategy::GuardWithIf)
+        .parallel(block)
+        .vectorize(lane, vector_width);
+}
+
 // Requires a dense buffer whose dimensions have the given extents, the last
 // one left to run time when `batch_last` is set.
 template <typename Param>

@@ -2,6 +2,7 @@
 
 #include "tailor/atomic_file.h"
 #include "tailor/error.h"
+#include "tailor/html.h"
 
 #include <nlohmann/json.hpp>
 
@@ -73,7 +74,7 @@ json read_json(const fs::path &path) {
 }
 
 // The results a finished run left in its directory.
-JobResult collect(const Job &job, const fs::path &dir) {
+JobResult collect(const Job &job, const fs::path &dir) try {
     JobResult r;
     r.job = job;
     const json run = read_json(dir / "run.json");
@@ -90,6 +91,8 @@ JobResult collect(const Job &job, const fs::path &dir) {
         r.incorrect = e.at("test").at("incorrect");
     }
     return r;
+} catch (const json::exception &e) {
+    throw file_error(dir.string(), std::string("the run's results are unreadable: ") + e.what());
 }
 
 // Starts `tailor ARGS` with output to `log`, pinned to `cores`, each kernel
@@ -124,17 +127,6 @@ int wait_for(pid_t pid) {
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-std::string html_escape(const std::string &text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '<') out += "&lt;";
-        else if (c == '>') out += "&gt;";
-        else if (c == '&') out += "&amp;";
-        else out += c;
-    }
-    return out;
 }
 
 // The Markdown this file writes (a "## title" and pipe tables) as HTML, so
@@ -245,7 +237,11 @@ void run_experiment(const ExperimentRequest &request, const std::string &tailor_
     const bool resuming = fs::exists(plan_path);
     if (resuming) {
         const json plan = read_json(plan_path);
-        for (const auto &j : plan.at("jobs")) jobs.push_back(job_from_json(j));
+        try {
+            for (const auto &j : plan.at("jobs")) jobs.push_back(job_from_json(j));
+        } catch (const json::exception &e) {
+            throw file_error(plan_path.string(), std::string("not an experiment plan: ") + e.what());
+        }
         out << "Resuming the experiment in " << dir.string() << "\n";
     } else {
         jobs = plan_jobs(request);  // a bad request fails here, before anything is written

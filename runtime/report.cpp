@@ -5,6 +5,7 @@
 #include "tailor/atomic_file.h"
 #include "tailor/charts.h"
 #include "tailor/error.h"
+#include "tailor/html.h"
 #include "tailor/metrics.h"
 #include "tailor/png.h"
 #include "tailor/settings.h"
@@ -54,18 +55,6 @@ std::vector<Prediction> read_predictions(const std::string &path) {
         predictions.push_back(p);
     }
     return predictions;
-}
-
-std::string html_escape(const std::string &text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '<') out += "&lt;";
-        else if (c == '>') out += "&gt;";
-        else if (c == '&') out += "&amp;";
-        else if (c == '"') out += "&quot;";
-        else out += c;
-    }
-    return out;
 }
 
 std::string base64(const std::string &bytes) {
@@ -126,20 +115,21 @@ std::string write_report(const std::string &run_directory, const DataSplit &data
     std::ifstream run_file(run / "run.json");
     if (!run_file) throw file_error((run / "run.json").string(), "cannot open (is this a tailor run directory?)");
     json record;
+    TrainSettings settings;
+    std::vector<EpochRecord> history;
+    std::size_t field = 0;
     try {
         record = json::parse(run_file);
+        boost::pfr::for_each_field(settings, [&](auto &value) {
+            const char *name = kTrainSettingNames[field++];
+            if (record.at("settings").contains(name)) record.at("settings").at(name).get_to(value);
+        });
+        for (const auto &e : record.at("epochs")) {
+            history.push_back(
+                {e.at("loss"), e.at("accuracy"), e.at("val_loss"), e.at("val_accuracy"), e.at("seconds")});
+        }
     } catch (const json::exception &e) {
-        throw file_error((run / "run.json").string(), std::string("not valid JSON: ") + e.what());
-    }
-    TrainSettings settings;
-    std::size_t field = 0;
-    boost::pfr::for_each_field(settings, [&](auto &value) {
-        const char *name = kTrainSettingNames[field++];
-        if (record.at("settings").contains(name)) record.at("settings").at(name).get_to(value);
-    });
-    std::vector<EpochRecord> history;
-    for (const auto &e : record.at("epochs")) {
-        history.push_back({e.at("loss"), e.at("accuracy"), e.at("val_loss"), e.at("val_accuracy"), e.at("seconds")});
+        throw file_error((run / "run.json").string(), std::string("not a tailor run record: ") + e.what());
     }
     const auto predictions = read_predictions((run / "predictions.csv").string());
     for (const auto &p : predictions) {
@@ -160,11 +150,8 @@ std::string write_report(const std::string &run_directory, const DataSplit &data
     const ClassificationReport report = classification_report(matrix, names);
 
     // 1. The data: images per class in each part, sample images per class.
-    const std::size_t used = settings.train_limit > 0
-                                 ? std::min<std::size_t>(settings.train_limit, data.train.size())
-                                 : data.train.size();
     std::vector<uint32_t> train_indices, validation_indices;
-    split_indices(settings, used, train_indices, validation_indices);
+    split_indices(settings, data.train.size(), train_indices, validation_indices);
     std::vector<std::array<long, 3>> counts(kClasses, {0, 0, 0});
     for (uint32_t i : train_indices) counts[data.train.labels[i]][0]++;
     for (uint32_t i : validation_indices) counts[data.train.labels[i]][1]++;

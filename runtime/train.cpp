@@ -107,8 +107,10 @@ std::string history_csv(const std::vector<EpochRecord> &history) {
     return out.str();
 }
 
-void split_indices(const TrainSettings &settings, std::size_t count, std::vector<uint32_t> &train,
+void split_indices(const TrainSettings &settings, std::size_t available, std::vector<uint32_t> &train,
                    std::vector<uint32_t> &validation) {
+    const std::size_t count =
+        settings.train_limit > 0 ? std::min<std::size_t>(settings.train_limit, available) : available;
     std::vector<uint32_t> order(count);
     std::iota(order.begin(), order.end(), 0u);
     if (settings.validation_split == "shuffled") {
@@ -187,10 +189,7 @@ TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostrea
     state.settings = settings;
     state.tensors = model->tensors();
 
-    const std::size_t available = data.size();
-    const std::size_t used = settings.train_limit > 0 ? std::min<std::size_t>(settings.train_limit, available)
-                                                      : available;
-    split_indices(settings, used, outcome.train_indices, outcome.validation_indices);
+    split_indices(settings, data.size(), outcome.train_indices, outcome.validation_indices);
     if (outcome.train_indices.empty()) throw Error("no training images left after the validation split");
 
     AdamSettings adam{settings.learning_rate, settings.beta1, settings.beta2, settings.epsilon};

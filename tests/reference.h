@@ -137,8 +137,7 @@ inline DenseGradients dense_backward(const Vec &x, const Vec &w, const Vec &y, c
 
 // Dropout's keep mask and scale, bit-compatible with the kernel's hash.
 inline bool dropout_keeps(uint32_t seed, uint32_t step, uint32_t index, float rate) {
-    const uint32_t key = tailor::mix32(tailor::mix32(seed) ^ step);
-    const uint32_t bits = tailor::mix32(key ^ index);
+    const uint32_t bits = tailor::mix32(tailor::step_key(seed, step) ^ index);
     return (bits >> 8) >= static_cast<uint32_t>(rate * tailor::kDropoutResolution);
 }
 
@@ -154,7 +153,7 @@ inline Vec dropout(const Vec &x, uint32_t seed, uint32_t step, float rate) {
 // Gaussian noise with the kernel's Box-Muller draws: the uniforms are the
 // same bits, the transcendental functions here in double.
 inline Vec gaussian_noise(const Vec &x, uint32_t seed, uint32_t step, float stddev) {
-    const uint32_t key = tailor::mix32(tailor::mix32(seed) ^ step);
+    const uint32_t key = tailor::step_key(seed, step);
     Vec y(x.size());
     for (std::size_t i = 0; i < x.size(); i++) {
         const uint32_t index = static_cast<uint32_t>(i) * 2;

@@ -85,6 +85,11 @@ BOOST_AUTO_TEST_CASE(bad_flags_are_one_line_errors) {
     expect_failure(dir, "experiment --preset table9", "--preset");
     expect_failure(dir, "report", "--run");
     BOOST_TEST(!std::filesystem::exists(dir / "exp"), "a refused experiment writes nothing");
+    std::filesystem::create_directories(dir / "broken");
+    files::write_text(dir / "broken/plan.json", "{\"runs\": []}");
+    expect_failure(dir, "experiment --preset table1 --out " + (dir / "broken"), "plan.json: not an experiment plan");
+    files::write_text(dir / "broken/run.json", "{\"settings\": {}}");
+    expect_failure(dir, "report --run " + (dir / "broken"), "run.json: not a tailor run record");
     BOOST_TEST(!std::filesystem::exists(dir / "run"), "a refused run writes nothing");
 }
 

@@ -141,7 +141,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(dropout_kernel_matches_reference_mask, L, DropoutL
             std::vector<float> y(x.size()), dx(x.size());
             const float *out = layer.forward(x.data(), y.data(), n, none, step);
             BOOST_TEST(out == y.data());
-            const Vec expected = reference::dropout(to_double(x), L::layer_seed(step), step.step, layer.rate);
+            const Vec expected = reference::dropout(to_double(x), tailor::layer_key(step), step.step, layer.rate);
             expect_close("dropout forward output", y, expected, 1e-6);
             for (std::size_t i = 0; i < y.size(); i++) {
                 if ((y[i] == 0.0f) != (expected[i] == 0.0)) {
@@ -153,7 +153,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(dropout_kernel_matches_reference_mask, L, DropoutL
             const auto dy = random_floats(x.size(), 600 + n);
             layer.backward(x.data(), y.data(), dy.data(), dx.data(), n, none, none, step);
             expect_close("dropout backward d_input", dx,
-                         reference::dropout(to_double(dy), L::layer_seed(step), step.step, layer.rate), 1e-6);
+                         reference::dropout(to_double(dy), tailor::layer_key(step), step.step, layer.rate), 1e-6);
             // Inference passes the input through untouched.
             BOOST_TEST(layer.forward(x.data(), y.data(), n, none, StepContext{}) == x.data());
         }
@@ -186,7 +186,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(gaussian_noise_kernel_matches_reference, L, Gaussi
             std::vector<float> y(x.size());
             BOOST_TEST(layer.forward(x.data(), y.data(), n, none, step) == y.data());
             expect_close("gaussian noise forward output", y,
-                         reference::gaussian_noise(to_double(x), L::layer_seed(step), step.step, layer.stddev), 1e-5);
+                         reference::gaussian_noise(to_double(x), tailor::layer_key(step), step.step, layer.stddev), 1e-5);
             // The noise does not depend on the input, so the gradient is the
             // identity: backward hands d_output through untouched.
             const auto dy = random_floats(x.size(), 800 + n);

@@ -28,9 +28,9 @@ Vec reference_forward(const std::vector<Vec> &params, const Vec &x, int n, const
     } else if constexpr (kind == "MaxPooling2D") {
         return reference::maxpool_forward(x, L::in.width, L::in.height, L::in.channels, n);
     } else if constexpr (kind == "Dropout") {
-        return reference::dropout(x, L::layer_seed(step), step.step, layer.rate);
+        return reference::dropout(x, tailor::layer_key(step), step.step, layer.rate);
     } else if constexpr (kind == "GaussianNoise") {
-        return reference::gaussian_noise(x, L::layer_seed(step), step.step, layer.stddev);
+        return reference::gaussian_noise(x, tailor::layer_key(step), step.step, layer.stddev);
     } else {
         return x;  // Flatten
     }
@@ -52,7 +52,7 @@ Vec reference_backward(const std::vector<Vec> &params, std::vector<Vec> &grads, 
     } else if constexpr (kind == "MaxPooling2D") {
         return reference::maxpool_backward(x, dy, L::in.width, L::in.height, L::in.channels, n);
     } else if constexpr (kind == "Dropout") {
-        return reference::dropout(dy, L::layer_seed(step), step.step, layer.rate);
+        return reference::dropout(dy, tailor::layer_key(step), step.step, layer.rate);
     } else {
         return dy;  // Flatten, GaussianNoise
     }

@@ -81,6 +81,10 @@ BOOST_AUTO_TEST_CASE(keras_style_split_holds_out_the_last_images) {
     BOOST_TEST(validation.front() == 800u);
     BOOST_TEST(validation.back() == 999u);
     BOOST_TEST(train.back() == 799u);
+    settings.train_limit = 500;  // the split applies to the images used, not the file
+    tailor::split_indices(settings, 1000, train, validation);
+    BOOST_TEST(train.size() == 400u);
+    BOOST_TEST(validation.back() == 499u);
 }
 
 BOOST_AUTO_TEST_CASE(cosine_schedule_decays_from_the_rate_to_zero) {

@@ -31,6 +31,10 @@ struct StepContext {
     uint32_t layer_index = 0;
 };
 
+// The seed of a random layer's stream: the run's seed and the layer's index,
+// so two dropout (or noise) layers never draw the same numbers.
+inline uint32_t layer_key(const StepContext &step) { return step.seed ^ (step.layer_index * 0x9e3779b9u); }
+
 struct NoParams {};
 
 // Kernel bindings, specialised in the generated architectures.h.
@@ -130,12 +134,10 @@ struct Dropout {
         return dx;
     }
 
-    static uint32_t layer_seed(const StepContext &step) { return step.seed ^ (step.layer_index * 0x9e3779b9u); }
-
 private:
     void apply(const float *from, float *to, int n, const StepContext &step) const {
         const int size = static_cast<int>(S.size()) * n;
-        check_kernel(::dropout(view(from, size), layer_seed(step), step.step, rate, view(to, size)), "dropout");
+        check_kernel(::dropout(view(from, size), layer_key(step), step.step, rate, view(to, size)), "dropout");
     }
 };
 
@@ -154,7 +156,7 @@ struct GaussianNoise {
     const float *forward(const float *x, float *y, int n, const Params &, const StepContext &step) {
         if (!step.training || stddev == 0.0f) return x;
         const int size = static_cast<int>(S.size()) * n;
-        check_kernel(::gaussian_noise(view(x, size), layer_seed(step), step.step, stddev, view(y, size)),
+        check_kernel(::gaussian_noise(view(x, size), layer_key(step), step.step, stddev, view(y, size)),
                      "gaussian_noise");
         return y;
     }
@@ -163,8 +165,6 @@ struct GaussianNoise {
                           const StepContext &) {
         return dy;
     }
-
-    static uint32_t layer_seed(const StepContext &step) { return step.seed ^ (step.layer_index * 0x9e3779b9u); }
 };
 
 // Reinterprets (c,w,h) as (c*w*h): channels-innermost memory already is

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <map>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -53,7 +54,7 @@ public:
         probabilities_.assign(Arch::classes * max_batch, 0.0f);
         d_logits_.assign(Arch::classes * max_batch, 0.0f);
         losses_.assign(max_batch, 0.0f);
-        labels_.assign(max_batch, 0);
+        no_labels_.assign(max_batch, 0);
     }
 
     std::string name() const override { return Arch::name; }
@@ -65,11 +66,11 @@ public:
 
     std::vector<LayerSummary> summary() const override {
         std::vector<LayerSummary> rows;
-        std::array<int, 8> counts{};
+        std::map<std::string, int> counts;  // Keras numbers layers per kind: conv2d_1, conv2d_2, ...
         for_each_layer([&]<std::size_t I>() {
             using L = Layer<I>;
             LayerSummary row;
-            row.name = std::string(L::keras_name) + "_" + std::to_string(++counts[kind_index(L::kind)]);
+            row.name = std::string(L::keras_name) + "_" + std::to_string(++counts[L::keras_name]);
             row.kind = L::kind;
             row.output_shape = L::out.flat() ? std::vector<int>{L::out.channels}
                                              : std::vector<int>{L::out.height, L::out.width, L::out.channels};
@@ -166,14 +167,9 @@ private:
         });
     }
 
-    static int kind_index(const char *kind) {
-        const std::string k = kind;
-        return k == "Conv2D" ? 0 : k == "MaxPooling2D" ? 1 : k == "Dropout" ? 2 : k == "Flatten" ? 3
-             : k == "GaussianNoise" ? 5 : 4;
-    }
-
     // Runs every layer, then softmax + cross-entropy (and its gradient, which
-    // train_step consumes). Labels are copied because the kernel takes int32.
+    // train_step consumes). Without labels (pure inference) the kernel reads
+    // a row of zeros and only the probabilities are used.
     BatchResult forward(const float *images, const int32_t *labels, int n, StepContext context) {
         activations_[0] = images;
         for_each_layer([&]<std::size_t I>() {
@@ -181,13 +177,9 @@ private:
             activations_[I + 1] =
                 std::get<I>(layers_).forward(activations_[I], outputs_[I].data(), n, std::get<I>(params_), context);
         });
-        if (labels) {
-            std::copy_n(labels, n, labels_.data());
-        } else {
-            std::fill_n(labels_.data(), n, 0);
-        }
+        Halide::Runtime::Buffer<int32_t> label_view(const_cast<int32_t *>(labels ? labels : no_labels_.data()), n);
         using Loss = SoftmaxCrossEntropyKernels<Arch::classes>;
-        check_kernel(Loss::forward_backward(view(activations_[kLayers], Arch::classes, n), labels_buffer(n),
+        check_kernel(Loss::forward_backward(view(activations_[kLayers], Arch::classes, n), label_view,
                                             1.0f / static_cast<float>(n),
                                             view(probabilities_.data(), Arch::classes, n), view(losses_.data(), n),
                                             view(d_logits_.data(), Arch::classes, n)),
@@ -202,7 +194,6 @@ private:
         return result;
     }
 
-    Halide::Runtime::Buffer<int32_t> labels_buffer(int n) { return Halide::Runtime::Buffer<int32_t>(labels_.data(), n); }
 
     int max_batch_;
     Layers layers_;
@@ -211,7 +202,7 @@ private:
     std::array<std::vector<float>, kLayers> outputs_, input_gradients_;
     std::array<const float *, kLayers + 1> activations_{};
     std::vector<float> probabilities_, d_logits_, losses_;
-    std::vector<int32_t> labels_;
+    std::vector<int32_t> no_labels_;
 };
 
 }  // namespace tailor

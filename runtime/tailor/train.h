@@ -29,11 +29,12 @@ struct TrainOutcome {
     std::vector<uint32_t> train_indices, validation_indices;
 };
 
-// The 80/20 split of the first `count` training images. "shuffled": a seeded
+// The 80/20 split of the training images actually used: the first
+// settings.train_limit of the `available` ones (all when 0). "shuffled": a seeded
 // permutation, validation taken from its end; "last": the last images in file
 // order, as Keras's validation_split does. Training images keep their order
 // (each epoch shuffles them anyway).
-void split_indices(const TrainSettings &settings, std::size_t count, std::vector<uint32_t> &train,
+void split_indices(const TrainSettings &settings, std::size_t available, std::vector<uint32_t> &train,
                    std::vector<uint32_t> &validation);
 
 TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostream &out);
