@@ -6,6 +6,7 @@
 //   tailor experiment --preset table1|table2|table3|grid ... [--epochs N] [--jobs N] [--out DIR]
 //   tailor report   --run DIR [--data ...]
 //   tailor summary  [--arch NAME]
+#include "tailor/kernel_call.h"
 #include "tailor/checkpoint.h"
 #include "tailor/dataset.h"
 #include "tailor/error.h"
@@ -68,7 +69,8 @@ std::string default_evaluation_directory(const std::string &checkpoint_path) {
 
 int run(int argc, char **argv) {
     CLI::App app{"tailor: train and evaluate the Fashion-MNIST networks of the report, every layer a Halide kernel"};
-    app.set_version_flag("--version", std::string("tailor ") + TAILOR_VERSION);
+    app.set_version_flag("--version", std::string("tailor ") + TAILOR_VERSION + " (kernels for " +
+                                          tailor::kernel_device() + ")");
     app.require_subcommand(1);
 
     TrainSettings settings;
@@ -234,7 +236,7 @@ int run(int argc, char **argv) {
     auto model = make_model(checkpoint.settings.architecture, static_cast<int>(evaluate_batch));
     model->set_regularization(checkpoint.settings.dropout_rate, checkpoint.settings.noise_stddev);
     check_compatible(checkpoint_path, checkpoint, *model);
-    std::copy(checkpoint.parameters.begin(), checkpoint.parameters.end(), model->parameters().begin());
+    model->set_parameters(checkpoint.parameters);
     if (out_directory.empty()) out_directory = default_evaluation_directory(checkpoint_path);
     const DataSplit data = load_data(data_sources);
     std::error_code error;

@@ -125,14 +125,13 @@ void train_step(benchmark::State &state) {
     const int n = static_cast<int>(state.range(0));
     tailor::Network<Arch> network(n);
     network.initialize(1);
-    tailor::AdamState adam;
     const auto images = random_values(Arch::input.size() * n, 3);
     std::vector<int32_t> labels(n);
     for (int i = 0; i < n; i++) labels[i] = i % Arch::classes;
     uint32_t step = 0;
     for (auto _ : state) {
-        network.train_step(images.data(), labels.data(), n, 7, step++);
-        tailor::adam_update({}, adam, network.parameters(), network.gradients());
+        network.train_step(images.data(), labels.data(), n, 7, step);
+        network.apply_adam({}, ++step);
     }
     state.SetItemsProcessed(state.iterations() * n);
 }

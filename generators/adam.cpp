@@ -41,7 +41,7 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
-        tailor::schedule_elementwise(updated, i, natural_vector_size<float>());
+        tailor::schedule_elementwise(updated, i, get_target());
     }
 
 private:

@@ -64,6 +64,13 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
+        if (get_target().has_gpu_feature()) {
+            // One thread per output element, its whole reduction in a register.
+            Var thread = tailor::gpu_tile_channels_columns(output, co, x, y, n, out_channels, out_width());
+            sum.compute_at(output, thread);
+            sum.update().unroll(r.y).unroll(r.z);
+            return;
+        }
         // Register tile: vectors of output channels times a few output columns,
         // the whole reduction inside, so each input value is broadcast once
         // per weight vector and the accumulators never leave registers.
@@ -121,6 +128,14 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
+        if (get_target().has_gpu_feature()) {
+            // One thread per input element; the zero padding and the ReLU
+            // mask are folded into its loads (dz, padded, weights_t inline).
+            Var thread = tailor::gpu_tile_channels_columns(d_input, ci, x, y, n, in_channels, width);
+            sum.compute_at(d_input, thread);
+            sum.update().unroll(r.y).unroll(r.z);
+            return;
+        }
         const int vec = std::min<int>(vector_width(), in_channels);
         const int ci_tile = tailor::vector_tile(in_channels, vec, 2);
         const int x_tile = std::min<int>(width, 6);
@@ -174,6 +189,14 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
+        if (get_target().has_gpu_feature()) {
+            // One thread per weight (co, ci, kx, ky) and per bias, each
+            // summing its pixels and samples in a fixed order.
+            Var thread = tailor::gpu_tile_channels_columns(d_weights, co, ci, kx, ky, out_channels, in_channels);
+            sum.compute_at(d_weights, thread);
+            bias_sum.compute_at(d_bias, tailor::gpu_tile_1d(d_bias, co, out_channels));
+            return;
+        }
         // Register tiles: output-channel vectors x input channels x the three
         // kx taps. Every tile owns its outputs and sums in a fixed order, so
         // results do not depend on thread timing.

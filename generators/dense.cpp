@@ -56,6 +56,10 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
+        if (get_target().has_gpu_feature()) {
+            sum.compute_at(output, tailor::gpu_tile_2d(output, j, n, outputs));
+            return;
+        }
         // Register tile: output-feature vectors times a few batch columns.
         const int vec = std::min<int>(vector_width(), outputs);
         const int j_tile = tailor::vector_tile(outputs, vec, 2);
@@ -100,6 +104,10 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
+        if (get_target().has_gpu_feature()) {
+            sum.compute_at(d_input, tailor::gpu_tile_2d(d_input, k, n, inputs));
+            return;
+        }
         const int vec = std::min<int>(vector_width(), inputs);
         const int k_tile = tailor::vector_tile(inputs, vec, 2);
         Var ko("ko"), ki("ki"), no("no"), ni("ni");
@@ -147,6 +155,12 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
+        if (get_target().has_gpu_feature()) {
+            // One thread per weight and per bias, each summing the batch.
+            sum.compute_at(d_weights, tailor::gpu_tile_2d(d_weights, j, k, outputs));
+            bias_sum.compute_at(d_bias, tailor::gpu_tile_1d(d_bias, j, outputs));
+            return;
+        }
         // Tasks own whole output elements: a fixed summation order per run.
         const int vec = std::min<int>(vector_width(), outputs);
         const int j_tile = tailor::vector_tile(outputs, vec, 2);

@@ -35,7 +35,7 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
-        tailor::schedule_elementwise(output, i, natural_vector_size<float>());
+        tailor::schedule_elementwise(output, i, get_target());
     }
 
 private:

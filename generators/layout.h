@@ -22,13 +22,49 @@ inline int vector_tile(int extent, int vector_width, int max_vectors) {
     return vector_width * std::min(max_vectors, extent / vector_width);
 }
 
-// The schedule of an element-wise kernel over a 1-D buffer: vectors, in
-// parallel blocks of a few thousand elements.
-inline void schedule_elementwise(Halide::Func output, const Halide::Var &i, int vector_width) {
+// The schedule of an element-wise kernel over a 1-D buffer. CPU: vectors, in
+// parallel blocks of a few thousand elements. GPU: one thread per element.
+inline void schedule_elementwise(Halide::Func output, const Halide::Var &i, const Halide::Target &target) {
     Halide::Var block("block"), lane("lane");
+    if (target.has_gpu_feature()) {
+        output.gpu_tile(i, block, lane, 256, Halide::TailStrategy::GuardWithIf);
+        return;
+    }
+    const int vector_width = target.natural_vector_size<float>();
     output.split(i, block, lane, vector_width * 256, Halide::TailStrategy::GuardWithIf)
         .parallel(block)
         .vectorize(lane, vector_width);
+}
+
+// The GPU schedule of a 4-D kernel output (a, x, y, n): one thread per
+// element, a block of up to 32 channels x 8 columns, and one block index for
+// each (tile, row, sample). Returns the innermost thread variable, where a
+// reduction the output consumes is computed per thread.
+inline Halide::Var gpu_tile_channels_columns(Halide::Func output, const Halide::Var &a, const Halide::Var &x,
+                                             const Halide::Var &y, const Halide::Var &n, int channels,
+                                             int columns) {
+    Halide::Var ao("ao"), ai("ai"), xo("xo"), xi("xi"), yn("yn");
+    output.fuse(y, n, yn)
+        .gpu_tile(a, x, ao, xo, ai, xi, std::min(channels, 32), std::min(columns, 8),
+                  Halide::TailStrategy::GuardWithIf)
+        .gpu_blocks(yn);
+    return ai;
+}
+
+// The GPU schedule of a 2-D kernel output (a, b): one thread per element in
+// blocks of up to 32 x 8. Returns the innermost thread variable.
+inline Halide::Var gpu_tile_2d(Halide::Func output, const Halide::Var &a, const Halide::Var &b, int extent_a) {
+    Halide::Var ao("ao"), ai("ai"), bo("bo"), bi("bi");
+    output.gpu_tile(a, b, ao, bo, ai, bi, std::min(extent_a, 32), 8, Halide::TailStrategy::GuardWithIf);
+    return ai;
+}
+
+// The GPU schedule of a 1-D kernel output: one thread per element in blocks
+// of up to 64. Returns the thread variable.
+inline Halide::Var gpu_tile_1d(Halide::Func output, const Halide::Var &a, int extent) {
+    Halide::Var ao("ao"), ai("ai");
+    output.gpu_tile(a, ao, ai, std::min(extent, 64), Halide::TailStrategy::GuardWithIf);
+    return ai;
 }
 
 // Requires a dense buffer whose dimensions have the given extents, the last

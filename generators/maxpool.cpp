@@ -42,6 +42,10 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
+        if (get_target().has_gpu_feature()) {
+            tailor::gpu_tile_channels_columns(output, c, x, y, n, channels, out_width());
+            return;
+        }
         Var yn("yn");
         output.fuse(y, n, yn).parallel(yn).vectorize(c, vector_width());
     }
@@ -77,6 +81,10 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
+        if (get_target().has_gpu_feature()) {
+            tailor::gpu_tile_channels_columns(d_input, c, x, y, n, channels, width);  // argmax inline
+            return;
+        }
         Var yn("yn");
         argmax.compute_at(d_input, yn).vectorize(c, vector_width());
         d_input.fuse(y, n, yn).parallel(yn).vectorize(c, vector_width());

@@ -7,20 +7,18 @@
 
 namespace tailor {
 
-void adam_update(const AdamSettings &settings, AdamState &state, std::span<float> parameters,
-                 std::span<const float> gradients) {
-    const int size = static_cast<int>(parameters.size());
-    state.m.resize(parameters.size(), 0.0f);
-    state.v.resize(parameters.size(), 0.0f);
-    state.step++;
-    // Bias correction folded into the step size, in double, as Keras does.
-    const double t = static_cast<double>(state.step);
-    const double step_size = settings.learning_rate * std::sqrt(1.0 - std::pow(settings.beta2, t)) /
-                             (1.0 - std::pow(settings.beta1, t));
-    auto p = view(parameters.data(), size), m = view(state.m.data(), size), v = view(state.v.data(), size);
-    check_kernel(::adam(p, view(gradients.data(), size), m, v, static_cast<float>(step_size),
+double adam_step_size(const AdamSettings &settings, uint64_t step) {
+    const double t = static_cast<double>(step);
+    return settings.learning_rate * std::sqrt(1.0 - std::pow(settings.beta2, t)) / (1.0 - std::pow(settings.beta1, t));
+}
+
+void adam_update(const AdamSettings &settings, double step_size, float *parameters, const float *gradients, float *m,
+                 float *v, std::size_t size) {
+    // The kernel writes its three results over its inputs: the same views go in and out.
+    auto p = view(parameters, size), m_view = view(m, size), v_view = view(v, size);
+    check_kernel(::adam(p, view(gradients, size), m_view, v_view, static_cast<float>(step_size),
                         static_cast<float>(settings.beta1), static_cast<float>(settings.beta2),
-                        static_cast<float>(settings.epsilon), p, m, v),
+                        static_cast<float>(settings.epsilon), p, m_view, v_view),
                  "adam");
 }
 

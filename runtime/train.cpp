@@ -6,6 +6,7 @@
 #include "tailor/checkpoint.h"
 #include "tailor/error.h"
 #include "tailor/evaluate.h"
+#include "tailor/kernel_call.h"
 #include "tailor/random.h"
 
 #include <nlohmann/json.hpp>
@@ -25,6 +26,9 @@ namespace {
 enum Stream : uint64_t { kSplitStream = 2, kShuffleStream = 3, kDropoutStream = 4, kInitStream = 5 };
 
 using Clock = std::chrono::steady_clock;
+
+// Training steps between reads of the running loss and accuracy.
+constexpr std::size_t kTotalsEvery = 8;
 
 double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
@@ -179,12 +183,11 @@ TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostrea
     model->set_regularization(settings.dropout_rate, settings.noise_stddev);
     if (request.resume) {
         check_compatible(checkpoint_path, state, *model);
-        std::copy(state.parameters.begin(), state.parameters.end(), model->parameters().begin());
+        model->set_parameters(state.parameters);
+        model->set_optimizer_state(state.adam.m, state.adam.v);
     } else {
         model->initialize(derive_seed(settings.seed, kInitStream));
         state.settings = settings;
-        state.adam.m.assign(model->parameters().size(), 0.0f);
-        state.adam.v.assign(model->parameters().size(), 0.0f);
     }
     state.settings = settings;
     state.tensors = model->tensors();
@@ -202,7 +205,7 @@ TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostrea
     if (state.epochs_done == 0) out << format_summary(*model) << "\n";
     out << "Training " << settings.architecture << " on " << outcome.train_indices.size() << " images, validating on "
         << outcome.validation_indices.size() << " (batch " << batch << ", lr " << settings.learning_rate
-        << ", seed " << settings.seed << ")\n";
+        << ", seed " << settings.seed << ", kernels on " << kernel_device() << ")\n";
 
     for (int64_t epoch = state.epochs_done; epoch < settings.epochs; epoch++) {
         adam.learning_rate = epoch_learning_rate(settings, epoch);
@@ -216,20 +219,26 @@ TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostrea
 
         double loss_sum = 0;
         long correct = 0;
+        std::size_t counted = 0;  // images whose loss and accuracy are in the sums
         auto last_draw = start;
         for (std::size_t s = 0; s < steps; s++) {
             const std::size_t first = s * batch;
             const int n = static_cast<int>(std::min<std::size_t>(batch, order.size() - first));
             fill_batch(data, order.data() + first, n, images.data(), labels.data());
-            const BatchResult r = model->train_step(images.data(), labels.data(), n, dropout_seed,
-                                                    static_cast<uint32_t>(state.adam.step));
-            adam_update(adam, state.adam, model->parameters(), model->gradients());
-            loss_sum += r.loss_sum;
-            correct += r.correct;
-            if (!std::isfinite(r.loss_sum)) throw Error("training diverged: the loss is not finite");
+            model->train_step(images.data(), labels.data(), n, dropout_seed, static_cast<uint32_t>(state.adam.step));
+            model->apply_adam(adam, ++state.adam.step);
+            // The running totals come back every few steps, not every step:
+            // on a GPU that read is the one copy back from the device.
+            if ((s + 1) % kTotalsEvery == 0 || s + 1 == steps) {
+                const BatchResult r = model->take_training_totals();
+                loss_sum += r.loss_sum;
+                correct += r.correct;
+                counted = first + n;
+                if (!std::isfinite(r.loss_sum)) throw Error("training diverged: the loss is not finite");
+            }
             if (request.progress_bar && (Clock::now() - last_draw > std::chrono::milliseconds(100) || s + 1 == steps)) {
                 last_draw = Clock::now();
-                const double seen = static_cast<double>(first + n);
+                const double seen = static_cast<double>(std::max<std::size_t>(counted, 1));
                 draw_progress(out, s + 1, steps, seconds_since(start), loss_sum / seen, correct / seen);
             }
         }
@@ -256,6 +265,7 @@ TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostrea
         out << line << std::flush;
 
         state.parameters.assign(model->parameters().begin(), model->parameters().end());
+        model->read_optimizer_state(state.adam.m, state.adam.v);
         save_checkpoint(checkpoint_path, state);
         // Also keep the epoch with the best validation accuracy, as Keras's
         // ModelCheckpoint(save_best_only=True) would.

@@ -1,17 +1,71 @@
 // Calling an AOT-compiled Halide kernel: wrapping raw arrays in buffer views
-// (no copies, no allocation) and turning a failed call into an exception.
+// (no copies, no allocation on the CPU) and turning a failed call into an
+// exception.
+//
+// In a GPU build (kernels compiled with TAILOR_HALIDE_FEATURES=cuda or opencl)
+// the same calls run on the device. Arrays that should stay there between
+// calls (a network's parameters, activations, gradients and optimiser state)
+// are DeviceArrays: a view of one shares its device allocation, and Halide
+// copies between host and device only when the other side is stale. A view of
+// any other memory gets a device copy for the length of the call: its values
+// go up before and come back after, so plain arrays (as tests use) still work.
 #pragma once
 
 #include "HalideBuffer.h"
 
+#include <array>
+#include <cstddef>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace tailor {
 
-// A dense Halide view of `data`, dimensions innermost first.
-template <typename... Extents>
-Halide::Runtime::Buffer<float> view(const float *data, Extents... extents) {
-    return Halide::Runtime::Buffer<float>(const_cast<float *>(data), static_cast<int>(extents)...);
+// The Halide device interface kernels run on; null in a CPU build.
+const halide_device_interface_t *gpu_interface();
+// "cpu", "cuda" or "opencl": where this build's kernels run.
+const char *kernel_device();
+
+// A flat array in host memory that, in a GPU build, also keeps a device
+// allocation of the same size for its whole life.
+class DeviceArray {
+public:
+    DeviceArray() = default;
+    DeviceArray(void *host, std::size_t bytes);  // wraps memory the caller owns
+    DeviceArray(const DeviceArray &) = delete;
+    DeviceArray &operator=(const DeviceArray &) = delete;
+    ~DeviceArray();
+
+    // Brings the host copy up to date (after kernels wrote on the device).
+    void sync_to_host();
+    // Marks the host copy as the newer one (after the host wrote to it).
+    void host_changed();
+
+private:
+    friend class KernelView;
+    halide_buffer_t buffer_{};
+    halide_dimension_t dimension_{};
+};
+
+// A dense view, dimensions innermost first, for one kernel call.
+class KernelView {
+public:
+    KernelView(halide_type_t type, const void *host, std::initializer_list<int> extents);
+    KernelView(const KernelView &) = delete;
+    KernelView &operator=(const KernelView &) = delete;
+    ~KernelView();
+
+    operator halide_buffer_t *() { return &buffer_; }
+
+private:
+    halide_buffer_t buffer_{};
+    std::array<halide_dimension_t, 4> dimensions_{};
+    DeviceArray *owner_ = nullptr;  // the DeviceArray viewed, if any
+};
+
+template <typename T, typename... Extents>
+KernelView view(const T *data, Extents... extents) {
+    return KernelView(halide_type_of<T>(), data, {static_cast<int>(extents)...});
 }
 
 // Throws if a Halide kernel returned an error code; the message carries the

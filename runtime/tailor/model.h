@@ -3,6 +3,8 @@
 // are compiled once, not once per architecture.
 #pragma once
 
+#include "tailor/adam.h"
+
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -43,9 +45,17 @@ public:
     virtual std::vector<LayerSummary> summary() const = 0;
     virtual std::vector<TensorInfo> tensors() const = 0;
 
-    // All parameters and their gradients, each one flat array.
-    virtual std::span<float> parameters() = 0;
-    virtual std::span<float> gradients() = 0;
+    // All parameters and their gradients, each one flat array (brought back
+    // from the device first in a GPU build).
+    virtual std::span<const float> parameters() = 0;
+    virtual std::span<const float> gradients() = 0;
+    virtual void set_parameters(std::span<const float> values) = 0;
+
+    // Adam's moment estimates, flat like the parameters (zero at first).
+    virtual void read_optimizer_state(std::vector<float> &m, std::vector<float> &v) = 0;
+    virtual void set_optimizer_state(std::span<const float> m, std::span<const float> v) = 0;
+    // Applies Adam update number `step` (from 1) with the current gradients.
+    virtual void apply_adam(const AdamSettings &settings, uint64_t step) = 0;
 
     // Overrides the declared rate of every dropout layer and deviation of
     // every Gaussian noise layer; a negative value keeps the declaration's.
@@ -55,9 +65,12 @@ public:
     virtual void initialize(uint64_t seed) = 0;
 
     // Forward pass in training mode and backward pass: fills gradients()
-    // with the gradient of the batch's mean loss.
-    virtual BatchResult train_step(const float *images, const int32_t *labels, int n, uint32_t seed,
-                                   uint32_t step) = 0;
+    // with the gradient of the batch's mean loss, and adds the batch's loss
+    // and correct count to running totals kept beside the network.
+    virtual void train_step(const float *images, const int32_t *labels, int n, uint32_t seed, uint32_t step) = 0;
+    // The totals since the last call (reading them is the only copy back from
+    // the device a GPU run makes while training), and starts them again.
+    virtual BatchResult take_training_totals() = 0;
 
     // Forward pass in inference mode (no dropout). Writes n x classes
     // probabilities; labels may be null, then loss and correct are 0.

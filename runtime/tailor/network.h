@@ -1,8 +1,12 @@
 // Network<Arch>: an architecture's layers (generated from its declaration)
 // wired into a Model. Activations and gradients live in buffers allocated once
-// for the largest batch; a step allocates nothing.
+// for the largest batch; a step allocates nothing. In a GPU build every one of
+// them, and the parameters and optimiser state, stays on the device: a
+// training step sends the batch up and brings nothing back.
 #pragma once
 
+#include "tailor/adam.h"
+#include "tailor/error.h"
 #include "tailor/layers.h"
 #include "tailor/model.h"
 #include "tailor/random.h"
@@ -13,6 +17,7 @@
 #include <array>
 #include <cmath>
 #include <map>
+#include <memory>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -43,26 +48,58 @@ public:
     explicit Network(int max_batch) : max_batch_(max_batch) {
         std::size_t total = 0;
         for_each_tensor(params_, [&](Tensor &t) { total += t.size(); });
-        parameter_values_.assign(total, 0.0f);
-        gradient_values_.assign(total, 0.0f);
-        bind(params_, parameter_values_);
-        bind(grads_, gradient_values_);
+        for (auto *arena : {&parameters_, &gradients_, &first_moments_, &second_moments_}) arena->allocate(total);
+        bind(params_, parameters_.values);
+        bind(grads_, gradients_.values);
+        for (auto *arena : {&parameters_, &gradients_, &first_moments_, &second_moments_}) {
+            for_each_tensor(params_, [&](Tensor &t) { arena->add_tensor(t.data - parameters_.values.data(), t.size()); });
+        }
         for_each_layer([&]<std::size_t I>() {
             outputs_[I].assign(Layer<I>::out.size() * max_batch, 0.0f);
             input_gradients_[I].assign(I == 0 ? 0 : Layer<I>::in.size() * max_batch, 0.0f);
+            on_device(outputs_[I]);
+            if (I > 0) on_device(input_gradients_[I]);
         });
+        images_.assign(Arch::input.size() * max_batch, 0.0f);
+        labels_.assign(max_batch, 0);
         probabilities_.assign(Arch::classes * max_batch, 0.0f);
         d_logits_.assign(Arch::classes * max_batch, 0.0f);
         losses_.assign(max_batch, 0.0f);
-        no_labels_.assign(max_batch, 0);
+        training_totals_.assign(2, 0.0f);
+        prediction_totals_.assign(2, 0.0f);
+        for (auto *array : {&images_, &probabilities_, &d_logits_, &losses_, &training_totals_, &prediction_totals_}) {
+            on_device(*array);
+        }
+        on_device(labels_);
     }
 
     std::string name() const override { return Arch::name; }
     int input_size() const override { return static_cast<int>(Arch::input.size()); }
     int classes() const override { return Arch::classes; }
     int max_batch() const override { return max_batch_; }
-    std::span<float> parameters() override { return parameter_values_; }
-    std::span<float> gradients() override { return gradient_values_; }
+    std::span<const float> parameters() override { return parameters_.read(); }
+    std::span<const float> gradients() override { return gradients_.read(); }
+    void set_parameters(std::span<const float> values) override { parameters_.write(values); }
+
+    void read_optimizer_state(std::vector<float> &m, std::vector<float> &v) override {
+        const auto first = first_moments_.read(), second = second_moments_.read();
+        m.assign(first.begin(), first.end());
+        v.assign(second.begin(), second.end());
+    }
+    void set_optimizer_state(std::span<const float> m, std::span<const float> v) override {
+        first_moments_.write(m);
+        second_moments_.write(v);
+    }
+
+    // One kernel call per tensor, each on that tensor's own device arrays.
+    void apply_adam(const AdamSettings &settings, uint64_t step) override {
+        const double step_size = adam_step_size(settings, step);
+        for_each_tensor(params_, [&](Tensor &t) {
+            const std::size_t offset = t.data - parameters_.values.data();
+            adam_update(settings, step_size, t.data, gradients_.values.data() + offset,
+                        first_moments_.values.data() + offset, second_moments_.values.data() + offset, t.size());
+        });
+    }
 
     std::vector<LayerSummary> summary() const override {
         std::vector<LayerSummary> rows;
@@ -86,7 +123,7 @@ public:
         for_each_layer([&]<std::size_t I>() {
             boost::pfr::for_each_field(std::get<I>(params_), [&](const Tensor &t) {
                 list.push_back({rows[I].name + "/" + t.name, t.shape,
-                                static_cast<std::size_t>(t.data - parameter_values_.data())});
+                                static_cast<std::size_t>(t.data - parameters_.values.data())});
             });
         });
         return list;
@@ -119,12 +156,12 @@ public:
                 t.data[i] = static_cast<float>((2.0 * rng.uniform() - 1.0) * limit);
             }
         });
+        parameters_.host_changed();
     }
 
-    BatchResult train_step(const float *images, const int32_t *labels, int n, uint32_t seed,
-                           uint32_t step) override {
+    void train_step(const float *images, const int32_t *labels, int n, uint32_t seed, uint32_t step) override {
         StepContext context{true, seed, step, 0};
-        const BatchResult result = forward(images, labels, n, context);
+        forward(images, labels, n, context, training_totals_);
         const float *gradient = d_logits_.data();
         for_each_layer_reversed([&]<std::size_t I>() {
             context.layer_index = I;
@@ -132,12 +169,28 @@ public:
             gradient = std::get<I>(layers_).backward(activations_[I], activations_[I + 1], gradient, d_input, n,
                                                      std::get<I>(params_), std::get<I>(grads_), context);
         });
+    }
+
+    BatchResult take_training_totals() override {
+        device_array(training_totals_).sync_to_host();
+        const BatchResult result{training_totals_[0], static_cast<int>(training_totals_[1])};
+        training_totals_.assign(2, 0.0f);
+        device_array(training_totals_).host_changed();
         return result;
     }
 
     BatchResult predict(const float *images, const int32_t *labels, int n, float *probabilities) override {
-        const BatchResult result = forward(images, labels, n, StepContext{});
+        forward(images, labels, n, StepContext{}, prediction_totals_);
+        device_array(probabilities_).sync_to_host();
+        device_array(losses_).sync_to_host();
         std::copy_n(probabilities_.data(), static_cast<std::size_t>(n) * Arch::classes, probabilities);
+        BatchResult result;
+        if (!labels) return result;
+        for (int i = 0; i < n; i++) {
+            result.loss_sum += losses_[i];
+            const float *p = probabilities_.data() + static_cast<std::size_t>(i) * Arch::classes;
+            result.correct += static_cast<int>(std::max_element(p, p + Arch::classes) - p) == labels[i];
+        }
         return result;
     }
 
@@ -167,42 +220,77 @@ private:
         });
     }
 
+    // A flat array over every parameter tensor (the checkpoint's order) whose
+    // tensors are each their own device array, as each kernel sees one.
+    struct TensorArena {
+        std::vector<float> values;
+        std::vector<std::unique_ptr<DeviceArray>> tensors;
+
+        void allocate(std::size_t size) { values.assign(size, 0.0f); }
+        void add_tensor(std::size_t offset, std::size_t size) {
+            tensors.push_back(std::make_unique<DeviceArray>(values.data() + offset, size * sizeof(float)));
+        }
+        std::span<const float> read() {
+            for (auto &t : tensors) t->sync_to_host();
+            return values;
+        }
+        void host_changed() {
+            for (auto &t : tensors) t->host_changed();
+        }
+        void write(std::span<const float> from) {
+            if (from.size() != values.size()) throw Error("parameter array of the wrong size");
+            std::copy(from.begin(), from.end(), values.begin());
+            host_changed();
+        }
+    };
+
+    template <typename T>
+    void on_device(std::vector<T> &array) {
+        device_arrays_.emplace(static_cast<const void *>(array.data()),
+                               std::make_unique<DeviceArray>(array.data(), array.size() * sizeof(T)));
+    }
+    template <typename T>
+    DeviceArray &device_array(const std::vector<T> &array) {
+        return *device_arrays_.at(array.data());
+    }
+
     // Runs every layer, then softmax + cross-entropy (and its gradient, which
-    // train_step consumes). Without labels (pure inference) the kernel reads
-    // a row of zeros and only the probabilities are used.
-    BatchResult forward(const float *images, const int32_t *labels, int n, StepContext context) {
-        activations_[0] = images;
+    // train_step consumes), adding the batch's loss and correct count to
+    // `totals`. Without labels (pure inference) the kernel reads a row of
+    // zeros and only the probabilities are used.
+    void forward(const float *images, const int32_t *labels, int n, StepContext context, std::vector<float> &totals) {
+        std::copy_n(images, static_cast<std::size_t>(n) * Arch::input.size(), images_.data());
+        device_array(images_).host_changed();
+        if (labels) {
+            std::copy_n(labels, n, labels_.data());
+        } else {
+            std::fill_n(labels_.data(), n, 0);
+        }
+        device_array(labels_).host_changed();
+        activations_[0] = images_.data();
         for_each_layer([&]<std::size_t I>() {
             context.layer_index = I;
             activations_[I + 1] =
                 std::get<I>(layers_).forward(activations_[I], outputs_[I].data(), n, std::get<I>(params_), context);
         });
-        Halide::Runtime::Buffer<int32_t> label_view(const_cast<int32_t *>(labels ? labels : no_labels_.data()), n);
         using Loss = SoftmaxCrossEntropyKernels<Arch::classes>;
-        check_kernel(Loss::forward_backward(view(activations_[kLayers], Arch::classes, n), label_view,
-                                            1.0f / static_cast<float>(n),
+        auto totals_view = view(totals.data(), 2);
+        check_kernel(Loss::forward_backward(view(activations_[kLayers], Arch::classes, n), view(labels_.data(), n),
+                                            1.0f / static_cast<float>(n), totals_view,
                                             view(probabilities_.data(), Arch::classes, n), view(losses_.data(), n),
-                                            view(d_logits_.data(), Arch::classes, n)),
+                                            view(d_logits_.data(), Arch::classes, n), totals_view),
                      "softmax_cross_entropy");
-        BatchResult result;
-        if (!labels) return result;
-        for (int i = 0; i < n; i++) {
-            result.loss_sum += losses_[i];
-            const float *p = probabilities_.data() + static_cast<std::size_t>(i) * Arch::classes;
-            result.correct += static_cast<int>(std::max_element(p, p + Arch::classes) - p) == labels[i];
-        }
-        return result;
     }
-
 
     int max_batch_;
     Layers layers_;
     ParamsTuple params_, grads_;
-    std::vector<float> parameter_values_, gradient_values_;
+    TensorArena parameters_, gradients_, first_moments_, second_moments_;
     std::array<std::vector<float>, kLayers> outputs_, input_gradients_;
     std::array<const float *, kLayers + 1> activations_{};
-    std::vector<float> probabilities_, d_logits_, losses_;
-    std::vector<int32_t> no_labels_;
+    std::vector<float> images_, probabilities_, d_logits_, losses_, training_totals_, prediction_totals_;
+    std::vector<int32_t> labels_;
+    std::map<const void *, std::unique_ptr<DeviceArray>> device_arrays_;  // every array above, by address
 };
 
 }  // namespace tailor
