@@ -75,7 +75,7 @@ public:
         // the whole reduction inside, so each input value is broadcast once
         // per weight vector and the accumulators never leave registers.
         const int vec = std::min<int>(vector_width(), out_channels);
-        const int co_tile = tailor::vector_tile(out_channels, vec, 2);
+        const int co_tile = tailor::vector_tile(out_channels, vec, tailor::register_tile_vectors(get_target()));
         const int x_tile = std::min(out_width(), 6);
         Var coo("coo"), coi("coi"), xo("xo"), xi("xi"), yn("yn");
         output.split(co, coo, coi, co_tile, TailStrategy::ShiftInwards)
@@ -137,7 +137,7 @@ public:
             return;
         }
         const int vec = std::min<int>(vector_width(), in_channels);
-        const int ci_tile = tailor::vector_tile(in_channels, vec, 2);
+        const int ci_tile = tailor::vector_tile(in_channels, vec, tailor::register_tile_vectors(get_target()));
         const int x_tile = std::min<int>(width, 6);
         Var cio("cio"), cii("cii"), xo("xo"), xi("xi");
         weights_t.compute_root().vectorize(ci, vec);
@@ -201,7 +201,7 @@ public:
         // kx taps. Every tile owns its outputs and sums in a fixed order, so
         // results do not depend on thread timing.
         const int vec = std::min<int>(vector_width(), out_channels);
-        const int co_tile = tailor::vector_tile(out_channels, vec, 2);
+        const int co_tile = tailor::vector_tile(out_channels, vec, tailor::register_tile_vectors(get_target()));
         const int ci_tile = std::min<int>(in_channels, 2);
         Var coo("coo"), coi("coi"), cio("cio"), cii("cii"), tile("tile"), task("task");
         dz.compute_root().vectorize(Var("c"), vec).parallel(Var("n"));

@@ -62,7 +62,7 @@ public:
         }
         // Register tile: output-feature vectors times a few batch columns.
         const int vec = std::min<int>(vector_width(), outputs);
-        const int j_tile = tailor::vector_tile(outputs, vec, 2);
+        const int j_tile = tailor::vector_tile(outputs, vec, tailor::register_tile_vectors(get_target()));
         Var jo("jo"), ji("ji"), no("no"), ni("ni");
         output.split(j, jo, ji, j_tile, TailStrategy::ShiftInwards).vectorize(ji, vec);
         // Batches of at least kBatchTile get a register tile across samples;
@@ -109,7 +109,7 @@ public:
             return;
         }
         const int vec = std::min<int>(vector_width(), inputs);
-        const int k_tile = tailor::vector_tile(inputs, vec, 2);
+        const int k_tile = tailor::vector_tile(inputs, vec, tailor::register_tile_vectors(get_target()));
         Var ko("ko"), ki("ki"), no("no"), ni("ni");
         weights_t.compute_root().vectorize(k, vec).parallel(j);
         dz.compute_root();
@@ -163,7 +163,7 @@ public:
         }
         // Tasks own whole output elements: a fixed summation order per run.
         const int vec = std::min<int>(vector_width(), outputs);
-        const int j_tile = tailor::vector_tile(outputs, vec, 2);
+        const int j_tile = tailor::vector_tile(outputs, vec, tailor::register_tile_vectors(get_target()));
         const int k_tile = std::min<int>(inputs, 4);
         Var jo("jo"), ji("ji"), ko("ko"), ki("ki");
         dz.compute_root().vectorize(Var("j"), vec);

@@ -14,6 +14,15 @@ namespace tailor {
 // The batch size the autoschedulers and benchmarks plan for.
 constexpr int kEstimatedBatch = 128;
 
+// How many vectors of accumulators a register tile holds along its vectorized
+// dimension: targets with 32 vector registers (64-bit ARM's NEON, AVX-512) fit
+// twice as many as AVX2's 16, whose vectors are also half as wide as AVX-512's.
+inline int register_tile_vectors(const Halide::Target &target) {
+    const bool many_registers =
+        (target.arch == Halide::Target::ARM && target.bits == 64) || target.has_feature(Halide::Target::AVX512);
+    return many_registers ? 4 : 2;
+}
+
 // Width of a register tile along a vectorized dimension: up to `max_vectors`
 // whole vectors that fit in `extent` (tiles overlap at the end, ShiftInwards),
 // or the whole extent when it is narrower than one vector.
