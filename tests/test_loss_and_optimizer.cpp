@@ -99,3 +99,24 @@ BOOST_AUTO_TEST_CASE(adam_kernel_matches_reference_over_several_steps) {
         expect_close("v after step " + std::to_string(t), moment2, v, 1e-6);
     }
 }
+
+// In a GPU build a DeviceArray's values stay on the device across kernel calls
+// and reach the host only when synced; a CPU build works on the host itself.
+BOOST_AUTO_TEST_CASE(device_arrays_keep_results_on_the_device_until_synced) {
+    const std::size_t size = 100;
+    std::vector<float> params(size, 1.0f), grads(size, 0.5f), m(size, 0.0f), v(size, 0.0f);
+    tailor::DeviceArray on_device[] = {{params.data(), size * sizeof(float)},
+                                       {grads.data(), size * sizeof(float)},
+                                       {m.data(), size * sizeof(float)},
+                                       {v.data(), size * sizeof(float)}};
+    const tailor::AdamSettings settings;
+    for (uint64_t step = 1; step <= 2; step++) {
+        tailor::adam_update(settings, tailor::adam_step_size(settings, step), params.data(), grads.data(), m.data(),
+                            v.data(), size);
+    }
+    if (tailor::gpu_interface()) BOOST_TEST(params[0] == 1.0f, "the host copy is untouched before a sync");
+    on_device[0].sync_to_host();
+    // Two steps of lr 0.001 against a constant positive gradient.
+    BOOST_TEST(std::abs(params[0] - (1.0f - 2 * 0.001f)) < 1e-5, "parameter " << params[0]);
+    BOOST_TEST(params[size - 1] == params[0]);
+}
