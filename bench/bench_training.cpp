@@ -1,9 +1,12 @@
 // Google Benchmark: every layer of every architecture forward and backward
 // (conv and dense: backward_data and backward_weights apart),
 // a whole training step (kernels + Adam) and inference, at several batch
-// sizes. Conv and dense layers report GFLOP/s (2 flops per multiply-add).
+// sizes. Conv and dense layers report GFLOP/s (2 flops per multiply-add) and
+// peak_%, the share of the machine's FMA peak (machine/fma_peak, measured
+// here on all hardware threads).
 //
 //   build/bench/bench_training --benchmark_out=bench.json --benchmark_out_format=json
+#include "fma_peak.h"
 #include "tailor/adam.h"
 #include "tailor/architectures.h"
 #include "tailor/network.h"
@@ -42,6 +45,18 @@ double macs_per_image() {
     }
 }
 
+// Images/s, and for conv and dense layers GFLOP/s and its share of the
+// machine's measured FMA peak.
+template <typename L>
+void report_flops(benchmark::State &state, int n) {
+    state.SetItemsProcessed(state.iterations() * n);
+    const double gflop = 2e-9 * macs_per_image<L>() * n;
+    if (gflop == 0) return;
+    state.counters["GFLOP/s"] = benchmark::Counter(gflop, benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["peak_%"] =
+        benchmark::Counter(100 * gflop / bench::fma_peak_gflops(), benchmark::Counter::kIsIterationInvariantRate);
+}
+
 template <typename L>
 struct LayerFixture {
     L layer;
@@ -71,9 +86,7 @@ void layer_forward(benchmark::State &state) {
     for (auto _ : state) {
         benchmark::DoNotOptimize(f.layer.forward(f.x.data(), f.y.data(), n, f.params, step));
     }
-    state.SetItemsProcessed(state.iterations() * n);
-    state.counters["GFLOP/s"] =
-        benchmark::Counter(2e-9 * macs_per_image<L>() * n, benchmark::Counter::kIsIterationInvariantRate);
+    report_flops<L>(state, n);
 }
 
 template <typename L>
@@ -115,9 +128,7 @@ void weighted_backward_half(benchmark::State &state) {
             tailor::check_kernel(L::Kernels::backward_weights(x, y, dy, dw, db), "backward_weights");
         }
     }
-    state.SetItemsProcessed(state.iterations() * n);
-    state.counters["GFLOP/s"] =
-        benchmark::Counter(2e-9 * macs_per_image<L>() * n, benchmark::Counter::kIsIterationInvariantRate);
+    report_flops<L>(state, n);
 }
 
 template <typename Arch>
@@ -187,7 +198,15 @@ void register_architecture() {
 
 }  // namespace
 
+// The peak itself, as a benchmark of its own, so the JSON carries it.
+void fma_peak(benchmark::State &state) {
+    for (auto _ : state) benchmark::DoNotOptimize(bench::fma_peak_gflops());
+    state.counters["GFLOP/s"] = bench::fma_peak_gflops();
+    state.SetLabel(bench::fma_peak_isa());
+}
+
 int main(int argc, char **argv) {
+    benchmark::RegisterBenchmark("machine/fma_peak", fma_peak)->Iterations(1);
     std::apply([](auto... arch) { (register_architecture<decltype(arch)>(), ...); }, tailor::Architectures{});
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
