@@ -28,7 +28,7 @@ def tailor_numbers(build: pathlib.Path, threads: int, repetitions: int) -> dict:
                         "--benchmark_filter=^(machine/fma_peak|cnn3/(train_step|inference)/(1|32|128|256)/)",
                         f"--benchmark_repetitions={repetitions}", "--benchmark_report_aggregates_only=true",
                         f"--benchmark_out={out}", "--benchmark_out_format=json"],
-                       check=True, stdout=subprocess.DEVNULL,
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        env=dict(os.environ, HL_NUM_THREADS=str(threads)))
         raw = json.loads(out.read_text())
     numbers = {"train_step": {}, "inference": {}}
