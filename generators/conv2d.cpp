@@ -205,36 +205,42 @@ public:
         const int ci_tile = std::min<int>(in_channels, 2);
         Var coo("coo"), coi("coi"), cio("cio"), cii("cii"), tile("tile"), task("task");
         dz.compute_root().vectorize(Var("c"), vec).parallel(Var("n"));
-        if (in_channels > 1 && out_width() * out_height() >= 64) {
+        if (out_width() * out_height() >= 64) {
             // Many pixels per image: split the sum per image (rfactor) and, for
             // each image in turn, run every tile over its pixels while the
             // image is in cache; then add the tile into the batch sum.
             // (Update stages cannot shift tiles inwards; the channel counts
             // divide evenly, so no guard is ever taken.)
-            Var u("u");
-            Func per_image = sum.update().rfactor(r.z, u);
+            // The batch is cut in two halves, one per core, each summed in
+            // image order; the halves are added last.
+            RVar halves("halves"), images("images");
+            Var half("half"), u("u");
+            Func per_half = sum.update()
+                                .split(r.z, halves, images, (input.dim(3).extent() + 1) / 2, TailStrategy::GuardWithIf)
+                                .rfactor(halves, half);
+            Func per_image = per_half.update().rfactor(images, u);
             sum.compute_root().vectorize(co, vec);
-            sum.update()
+            sum.update().vectorize(co, vec);
+            per_half.compute_root().vectorize(co, vec);
+            per_half.update()
                 .split(co, coo, coi, co_tile, TailStrategy::GuardWithIf)
                 .split(ci, cio, cii, ci_tile, TailStrategy::GuardWithIf)
-                .reorder(coi, cii, kx, coo, cio, ky, r.z)
+                .reorder(coi, cii, kx, coo, cio, ky, images, half)
                 .fuse(coo, cio, tile)
-                .fuse(tile, ky, task)
-                .parallel(task)
+                .parallel(half)
                 .vectorize(coi, vec)
                 .unroll(cii)
                 .unroll(kx);
-            per_image.compute_at(sum, task).vectorize(co, vec).unroll(co).unroll(ci).unroll(kx);
+            per_image.compute_at(per_half, tile).vectorize(co, vec).unroll(co).unroll(ci).unroll(kx);
             per_image.update()
-                .reorder(co, ci, kx, r.x, r.y, ky, u)
+                .reorder(co, ci, kx, r.x, r.y, ky, u, half)
                 .vectorize(co, vec)
                 .unroll(co)
                 .unroll(ci)
                 .unroll(kx);
             d_weights.vectorize(co, vec);
         } else {
-            // Few pixels per image (or one input channel): each tile sums the
-            // whole batch in registers.
+            // Few pixels per image: each tile sums the whole batch in registers.
             d_weights.split(co, coo, coi, co_tile, TailStrategy::ShiftInwards)
                 .split(ci, cio, cii, ci_tile, TailStrategy::ShiftInwards)
                 .reorder(coi, cii, kx, coo, cio, ky)
