@@ -76,7 +76,7 @@ public:
         // per weight vector and the accumulators never leave registers.
         const int vec = std::min<int>(vector_width(), out_channels);
         const int co_tile = tailor::vector_tile(out_channels, vec, tailor::register_tile_vectors(get_target()));
-        const int x_tile = std::min(out_width(), 6);
+        const int x_tile = tailor::column_tile(out_width(), co_tile / vec, get_target());
         Var coo("coo"), coi("coi"), xo("xo"), xi("xi"), yn("yn");
         output.split(co, coo, coi, co_tile, TailStrategy::ShiftInwards)
             .split(x, xo, xi, x_tile, TailStrategy::ShiftInwards)
@@ -138,7 +138,7 @@ public:
         }
         const int vec = std::min<int>(vector_width(), in_channels);
         const int ci_tile = tailor::vector_tile(in_channels, vec, tailor::register_tile_vectors(get_target()));
-        const int x_tile = std::min<int>(width, 6);
+        const int x_tile = tailor::column_tile(width, ci_tile / vec, get_target());
         Var cio("cio"), cii("cii"), xo("xo"), xi("xi");
         weights_t.compute_root().vectorize(ci, vec);
         padded.compute_at(d_input, n).vectorize(co, std::min<int>(vector_width(), out_channels));

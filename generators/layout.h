@@ -23,6 +23,17 @@ inline int register_tile_vectors(const Halide::Target &target) {
     return many_registers ? 4 : 2;
 }
 
+// Columns of a register tile with `vectors` accumulator vectors per column:
+// as many as the registers allow (28 of 32, or 12 of AVX2's 16, leaving room
+// for the operands), spread evenly over the fewest tiles that cover `extent`,
+// so that tiles shifted inwards at the edge recompute little.
+inline int column_tile(int extent, int vectors, const Halide::Target &target) {
+    const int accumulators = register_tile_vectors(target) == 4 ? 28 : 12;
+    const int most = std::max(1, accumulators / std::max(1, vectors));
+    const int tiles = (extent + most - 1) / most;
+    return (extent + tiles - 1) / tiles;
+}
+
 // Width of a register tile along a vectorized dimension: up to `max_vectors`
 // whole vectors that fit in `extent` (tiles overlap at the end, ShiftInwards),
 // or the whole extent when it is narrower than one vector.
