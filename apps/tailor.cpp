@@ -69,8 +69,8 @@ std::string default_evaluation_directory(const std::string &checkpoint_path) {
 
 int run(int argc, char **argv) {
     CLI::App app{"tailor: train and evaluate the Fashion-MNIST networks of the report, every layer a Halide kernel"};
-    app.set_version_flag("--version", std::string("tailor ") + TAILOR_VERSION + " (kernels for " +
-                                          tailor::kernel_device() + ")");
+    app.set_version_flag("--version", std::string("tailor ") + TAILOR_VERSION + " (kernels: " +
+                                          tailor::kernel_variant() + ")");
     app.require_subcommand(1);
 
     TrainSettings settings;

@@ -21,8 +21,13 @@ function(_tailor_kernel generator_target generator function_name)
         set_property(GLOBAL PROPERTY TAILOR_HALIDE_RUNTIME ${function_name}.runtime)
         set(runtime_arg "")
     endif ()
+    set(targets_arg "")
+    if (TAILOR_X86_TARGETS)
+        set(targets_arg TARGETS ${TAILOR_X86_TARGETS})
+    endif ()
     add_halide_library(${function_name} FROM ${generator_target}
                        GENERATOR ${generator}
+                       ${targets_arg}
                        FEATURES ${TAILOR_HALIDE_FEATURES}
                        ${runtime_arg}
                        PARAMS ${ARGN})

@@ -9,6 +9,8 @@
 #include "HalideRuntimeOpenCL.h"
 #endif
 
+#include <initializer_list>
+#include <iterator>
 #include <map>
 #include <mutex>
 
@@ -57,6 +59,38 @@ const char *kernel_device() {
     return "opencl";
 #else
     return "cpu";
+#endif
+}
+
+#if defined(TAILOR_X86_MULTI_TARGET)
+namespace {
+
+// The question Halide's multi-target wrapper asks before each kernel picks
+// its variant, asked the same way.
+bool cpu_can_use(std::initializer_list<halide_target_feature_t> features) {
+    uint64_t bits[(halide_target_feature_end + 63) / 64] = {};
+    for (auto f : features) bits[f / 64] |= uint64_t{1} << (f % 64);
+    return halide_can_use_target_features(static_cast<int>(std::size(bits)), bits) != 0;
+}
+
+}  // namespace
+#endif
+
+std::string kernel_variant() {
+#if defined(TAILOR_X86_MULTI_TARGET)
+    using enum halide_target_feature_t;
+    if (cpu_can_use({halide_target_feature_sse41, halide_target_feature_avx, halide_target_feature_f16c,
+                     halide_target_feature_fma, halide_target_feature_avx2, halide_target_feature_avx512,
+                     halide_target_feature_avx512_skylake})) {
+        return "cpu, x86-64 AVX-512";
+    }
+    if (cpu_can_use({halide_target_feature_sse41, halide_target_feature_avx, halide_target_feature_f16c,
+                     halide_target_feature_fma, halide_target_feature_avx2})) {
+        return "cpu, x86-64 AVX2+FMA";
+    }
+    return "cpu, x86-64 SSE4.1";
+#else
+    return kernel_device();
 #endif
 }
 

@@ -205,7 +205,7 @@ TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostrea
     if (state.epochs_done == 0) out << format_summary(*model) << "\n";
     out << "Training " << settings.architecture << " on " << outcome.train_indices.size() << " images, validating on "
         << outcome.validation_indices.size() << " (batch " << batch << ", lr " << settings.learning_rate
-        << ", seed " << settings.seed << ", kernels on " << kernel_device() << ")\n";
+        << ", seed " << settings.seed << ", kernels: " << kernel_variant() << ")\n";
 
     for (int64_t epoch = state.epochs_done; epoch < settings.epochs; epoch++) {
         adam.learning_rate = epoch_learning_rate(settings, epoch);

@@ -5,10 +5,48 @@
 #include "reference.h"
 #include "support.h"
 
+#include "HalideRuntime.h"
 #include "tailor/layers.h"
+
+#include <cstdlib>
+#include <string>
 
 using namespace support;
 using tailor::StepContext;
+
+namespace {
+
+// TAILOR_TEST_CPU=avx2 or sse41 hides the newer x86 features from Halide's
+// multi-target wrapper, so the kernels run their AVX2+FMA or SSE4.1 variant
+// (ctest runs this suite once per variant).
+std::string forced_cpu;
+
+int can_use_forced_cpu(int count, const uint64_t *features) {
+    auto has = [&](halide_target_feature_t f) { return f / 64 < count && (features[f / 64] >> (f % 64)) & 1; };
+    const bool avx512 = has(halide_target_feature_avx512) || has(halide_target_feature_avx512_skylake);
+    const bool avx = has(halide_target_feature_avx) || has(halide_target_feature_avx2) ||
+                     has(halide_target_feature_fma) || has(halide_target_feature_f16c);
+    if (avx512 || (forced_cpu == "sse41" && avx)) return 0;
+    return halide_default_can_use_target_features(count, features);
+}
+
+struct ForcedCpu {
+    ForcedCpu() {
+        const char *name = std::getenv("TAILOR_TEST_CPU");
+        if (!name) return;
+        forced_cpu = name;
+        if (forced_cpu != "avx2" && forced_cpu != "sse41") throw std::runtime_error("TAILOR_TEST_CPU: avx2 or sse41");
+        halide_set_custom_can_use_target_features(can_use_forced_cpu);
+        const std::string expected = forced_cpu == "avx2" ? "AVX2+FMA" : "SSE4.1";
+        if (tailor::kernel_variant().find(expected) == std::string::npos) {
+            throw std::runtime_error("kernels run " + tailor::kernel_variant() + ", not " + expected);
+        }
+        BOOST_TEST_MESSAGE("kernels: " << tailor::kernel_variant());
+    }
+};
+BOOST_TEST_GLOBAL_FIXTURE(ForcedCpu);
+
+}  // namespace
 
 using Conv2DLayers = layers_of_kind<kConv2D>;
 using MaxPoolLayers = layers_of_kind<kMaxPool>;

@@ -25,6 +25,10 @@ namespace tailor {
 const halide_device_interface_t *gpu_interface();
 // "cpu", "cuda" or "opencl": where this build's kernels run.
 const char *kernel_device();
+// kernel_device(), and for an x86-64 CPU build the instruction set whose
+// kernels this CPU runs (of AVX-512, AVX2+FMA and SSE4.1), e.g.
+// "cpu, x86-64 AVX-512".
+std::string kernel_variant();
 
 // A flat array in host memory that, in a GPU build, also keeps a device
 // allocation of the same size for its whole life.
