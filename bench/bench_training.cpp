@@ -9,6 +9,7 @@
 #include "fma_peak.h"
 #include "tailor/adam.h"
 #include "tailor/architectures.h"
+#include "tailor/evaluate.h"
 #include "tailor/network.h"
 #include "tailor/random.h"
 
@@ -16,6 +17,7 @@
 
 #include <boost/pfr.hpp>
 
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -160,6 +162,18 @@ void inference(benchmark::State &state) {
     state.SetItemsProcessed(state.iterations() * n);
 }
 
+// The evaluator over the real 10,000-image test set, as `tailor evaluate`
+// runs it: batching, byte-to-float conversion, kernels and metrics.
+template <typename Arch>
+void test_set_evaluation(benchmark::State &state) {
+    const int n = static_cast<int>(state.range(0));
+    const tailor::Dataset test = tailor::load_data({}).test;
+    tailor::Network<Arch> network(n);
+    network.initialize(1);
+    for (auto _ : state) benchmark::DoNotOptimize(tailor::evaluate(network, test, {}));
+    state.SetItemsProcessed(state.iterations() * test.size());
+}
+
 template <typename Arch>
 void register_architecture() {
     const std::string arch = Arch::name;
@@ -194,6 +208,12 @@ void register_architecture() {
     }
     step->UseRealTime();
     infer->UseRealTime();
+    if (std::filesystem::exists(tailor::kDefaultDataDirectory)) {
+        benchmark::RegisterBenchmark((arch + "/test_set_evaluation").c_str(), test_set_evaluation<Arch>)
+            ->Arg(256)
+            ->Unit(benchmark::kMillisecond)
+            ->UseRealTime();
+    }
 }
 
 }  // namespace
