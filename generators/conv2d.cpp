@@ -110,9 +110,10 @@ public:
         define_pre_activation_gradient(dz, output, d_output);
         // A "full" convolution of dz with the flipped kernel; dz is zero
         // outside the output's extent.
-        padded(co, x, y, n) = select(x >= 0 && x < out_width() && y >= 0 && y < out_height(),
-                                     dz(co, clamp(x, 0, out_width() - 1), clamp(y, 0, out_height() - 1), n),
-                                     0.0f);
+        // (constant_exterior marks the inside as likely, so Halide can split
+        // off the rows and columns where every tap is inside.)
+        padded = BoundaryConditions::constant_exterior(dz, 0.0f, {{Expr(), Expr()}, {0, out_width()},
+                                                                  {0, out_height()}, {Expr(), Expr()}});
         // Transposed so that input channels are innermost and vectorize.
         weights_t(ci, co, kx, ky) = weights(co, ci, kx, ky);
         r = RDom(0, out_channels, 0, kKernel, 0, kKernel, "r");
@@ -141,7 +142,11 @@ public:
         const int x_tile = tailor::column_tile(width, ci_tile / vec, get_target());
         Var cio("cio"), cii("cii"), xo("xo"), xi("xi");
         weights_t.compute_root().vectorize(ci, vec);
-        padded.compute_at(d_input, n).vectorize(co, std::min<int>(vector_width(), out_channels));
+        // The masked gradient of one image is stored; the zero padding stays
+        // inline: with the tile's columns and both tap loops unrolled, each
+        // tap that falls outside is known at compile time and costs nothing,
+        // and the row loop is split where all rows are inside.
+        dz.compute_at(d_input, n).vectorize(Var("c"), std::min<int>(vector_width(), out_channels));
         d_input.split(ci, cio, cii, ci_tile, TailStrategy::ShiftInwards)
             .split(x, xo, xi, x_tile, TailStrategy::ShiftInwards)
             .reorder(cii, xi, cio, xo, y, n)
@@ -153,7 +158,9 @@ public:
             .reorder(ci, x, r.x, r.y, r.z, y, n)
             .vectorize(ci, vec)
             .unroll(ci)
-            .unroll(x);
+            .unroll(x)
+            .unroll(r.y)
+            .unroll(r.z);
     }
 
 private:
