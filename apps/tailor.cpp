@@ -6,12 +6,12 @@
 //   tailor experiment --preset table1|table2|table3|grid ... [--epochs N] [--jobs N] [--out DIR]
 //   tailor report   --run DIR [--data ...]
 //   tailor summary  [--arch NAME]
-#include "tailor/kernel_call.h"
 #include "tailor/checkpoint.h"
 #include "tailor/dataset.h"
 #include "tailor/error.h"
 #include "tailor/evaluate.h"
 #include "tailor/experiment.h"
+#include "tailor/kernel_call.h"
 #include "tailor/report.h"
 #include "tailor/train.h"
 

@@ -61,7 +61,7 @@ public:
             // for the outputs; exp is recomputed rather than stored.
             row_max.compute_root();
             row_sum.compute_root();
-            for (Func f : {row_max, row_sum, Func(loss)}) tailor::gpu_tile_1d(f, n, 1 << 30);
+            for (Func f : {row_max, row_sum, Func(loss)}) tailor::gpu_tile_1d(f, n, tailor::kEstimatedBatch);
             tailor::gpu_tile_1d(new_totals, t, 2);
             for (Func f : {Func(probabilities), Func(d_logits)}) tailor::gpu_tile_2d(f, k, n, classes);
             return;

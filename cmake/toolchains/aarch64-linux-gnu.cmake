@@ -1,5 +1,5 @@
 # Cross build for 64-bit ARM Linux with Debian's g++-aarch64-linux-gnu and
-# the arm64 multiarch -dev packages (scripts/build-target aarch64 sets this up).
+# the arm64 multiarch -dev packages (scripts/setup --target aarch64 sets this up).
 # The Halide generators are not cross-compiled: they run on the build machine,
 # imported from a host build (tailor-halide_generators_ROOT).
 set(CMAKE_SYSTEM_NAME Linux)

@@ -13,9 +13,12 @@
 
 #include "HalideBuffer.h"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -49,6 +52,39 @@ private:
     friend class KernelView;
     halide_buffer_t buffer_{};
     halide_dimension_t dimension_{};
+};
+
+// A fixed-size array whose storage is a DeviceArray: what a network keeps
+// between kernel calls (activations, gradients, labels, ...).
+template <typename T>
+class DeviceVector {
+public:
+    // (Re)allocates `size` zeroed elements; existing contents are dropped.
+    void assign(std::size_t size) {
+        device_.reset();
+        values_.assign(size, T{});
+        if (size > 0) device_ = std::make_unique<DeviceArray>(values_.data(), size * sizeof(T));
+    }
+    T *data() { return values_.data(); }
+    std::size_t size() const { return values_.size(); }
+
+    // The host copy, brought up to date first.
+    std::span<const T> read() {
+        if (device_) device_->sync_to_host();
+        return values_;
+    }
+    // Host-side writes: write(), or data() followed by host_changed().
+    void write(std::span<const T> from) {
+        std::copy(from.begin(), from.end(), values_.begin());
+        host_changed();
+    }
+    void host_changed() {
+        if (device_) device_->host_changed();
+    }
+
+private:
+    std::vector<T> values_;
+    std::unique_ptr<DeviceArray> device_;
 };
 
 // A dense view, dimensions innermost first, for one kernel call.

@@ -55,22 +55,16 @@ public:
             for_each_tensor(params_, [&](Tensor &t) { arena->add_tensor(t.data - parameters_.values.data(), t.size()); });
         }
         for_each_layer([&]<std::size_t I>() {
-            outputs_[I].assign(Layer<I>::out.size() * max_batch, 0.0f);
-            input_gradients_[I].assign(I == 0 ? 0 : Layer<I>::in.size() * max_batch, 0.0f);
-            on_device(outputs_[I]);
-            if (I > 0) on_device(input_gradients_[I]);
+            outputs_[I].assign(Layer<I>::out.size() * max_batch);
+            input_gradients_[I].assign(I == 0 ? 0 : Layer<I>::in.size() * max_batch);
         });
-        images_.assign(Arch::input.size() * max_batch, 0.0f);
-        labels_.assign(max_batch, 0);
-        probabilities_.assign(Arch::classes * max_batch, 0.0f);
-        d_logits_.assign(Arch::classes * max_batch, 0.0f);
-        losses_.assign(max_batch, 0.0f);
-        training_totals_.assign(2, 0.0f);
-        prediction_totals_.assign(2, 0.0f);
-        for (auto *array : {&images_, &probabilities_, &d_logits_, &losses_, &training_totals_, &prediction_totals_}) {
-            on_device(*array);
-        }
-        on_device(labels_);
+        images_.assign(Arch::input.size() * max_batch);
+        labels_.assign(max_batch);
+        probabilities_.assign(Arch::classes * max_batch);
+        d_logits_.assign(Arch::classes * max_batch);
+        losses_.assign(max_batch);
+        training_totals_.assign(2);
+        prediction_totals_.assign(2);
     }
 
     std::string name() const override { return Arch::name; }
@@ -172,23 +166,22 @@ public:
     }
 
     BatchResult take_training_totals() override {
-        device_array(training_totals_).sync_to_host();
-        const BatchResult result{training_totals_[0], static_cast<int>(training_totals_[1])};
-        training_totals_.assign(2, 0.0f);
-        device_array(training_totals_).host_changed();
+        const auto totals = training_totals_.read();
+        const BatchResult result{totals[0], static_cast<int>(totals[1])};
+        training_totals_.write(std::array{0.0f, 0.0f});
         return result;
     }
 
     BatchResult predict(const float *images, const int32_t *labels, int n, float *probabilities) override {
         forward(images, labels, n, StepContext{}, prediction_totals_);
-        device_array(probabilities_).sync_to_host();
-        device_array(losses_).sync_to_host();
-        std::copy_n(probabilities_.data(), static_cast<std::size_t>(n) * Arch::classes, probabilities);
+        const float *all = probabilities_.read().data();
+        const auto losses = losses_.read();
+        std::copy_n(all, static_cast<std::size_t>(n) * Arch::classes, probabilities);
         BatchResult result;
         if (!labels) return result;
         for (int i = 0; i < n; i++) {
-            result.loss_sum += losses_[i];
-            const float *p = probabilities_.data() + static_cast<std::size_t>(i) * Arch::classes;
+            result.loss_sum += losses[i];
+            const float *p = all + static_cast<std::size_t>(i) * Arch::classes;
             result.correct += static_cast<int>(std::max_element(p, p + Arch::classes) - p) == labels[i];
         }
         return result;
@@ -244,29 +237,20 @@ private:
         }
     };
 
-    template <typename T>
-    void on_device(std::vector<T> &array) {
-        device_arrays_.emplace(static_cast<const void *>(array.data()),
-                               std::make_unique<DeviceArray>(array.data(), array.size() * sizeof(T)));
-    }
-    template <typename T>
-    DeviceArray &device_array(const std::vector<T> &array) {
-        return *device_arrays_.at(array.data());
-    }
-
     // Runs every layer, then softmax + cross-entropy (and its gradient, which
     // train_step consumes), adding the batch's loss and correct count to
     // `totals`. Without labels (pure inference) the kernel reads a row of
     // zeros and only the probabilities are used.
-    void forward(const float *images, const int32_t *labels, int n, StepContext context, std::vector<float> &totals) {
+    void forward(const float *images, const int32_t *labels, int n, StepContext context,
+                 DeviceVector<float> &totals) {
         std::copy_n(images, static_cast<std::size_t>(n) * Arch::input.size(), images_.data());
-        device_array(images_).host_changed();
+        images_.host_changed();
         if (labels) {
             std::copy_n(labels, n, labels_.data());
         } else {
             std::fill_n(labels_.data(), n, 0);
         }
-        device_array(labels_).host_changed();
+        labels_.host_changed();
         activations_[0] = images_.data();
         for_each_layer([&]<std::size_t I>() {
             context.layer_index = I;
@@ -286,11 +270,14 @@ private:
     Layers layers_;
     ParamsTuple params_, grads_;
     TensorArena parameters_, gradients_, first_moments_, second_moments_;
-    std::array<std::vector<float>, kLayers> outputs_, input_gradients_;
+    std::array<DeviceVector<float>, kLayers> outputs_, input_gradients_;
     std::array<const float *, kLayers + 1> activations_{};
-    std::vector<float> images_, probabilities_, d_logits_, losses_, training_totals_, prediction_totals_;
-    std::vector<int32_t> labels_;
-    std::map<const void *, std::unique_ptr<DeviceArray>> device_arrays_;  // every array above, by address
+    DeviceVector<float> images_, probabilities_, d_logits_, losses_;
+    DeviceVector<int32_t> labels_;
+    // The loss kernel's running (loss, correct) sums: training reads its own
+    // every few steps; predictions' are never read, since predict sums on the
+    // host from the probabilities it copies back anyway.
+    DeviceVector<float> training_totals_, prediction_totals_;
 };
 
 }  // namespace tailor
