@@ -133,6 +133,25 @@ void weighted_backward_half(benchmark::State &state) {
     report_flops<L>(state, n);
 }
 
+// The fused first conv2d + maxpool (tailor::Conv2DMaxPool), as a step runs
+// it: forward, or the backward pass (which recomputes the convolution).
+template <typename Conv, typename Pool, bool Backward>
+void conv2d_maxpool(benchmark::State &state) {
+    const int n = static_cast<int>(state.range(0));
+    using Fused = tailor::Conv2DMaxPool<Conv, Pool>;
+    LayerFixture<Conv> f(n);
+    std::vector<float> pooled(Pool::out.size() * n), d_pooled = random_values(Pool::out.size() * n, 4);
+    Fused::forward(f.x.data(), pooled.data(), n, f.params);
+    for (auto _ : state) {
+        if constexpr (Backward) {
+            Fused::backward(f.x.data(), pooled.data(), d_pooled.data(), n, f.params, f.grads);
+        } else {
+            Fused::forward(f.x.data(), pooled.data(), n, f.params);
+        }
+    }
+    state.SetItemsProcessed(state.iterations() * n);
+}
+
 template <typename Arch>
 void train_step(benchmark::State &state) {
     const int n = static_cast<int>(state.range(0));
@@ -200,6 +219,16 @@ void register_architecture() {
          }()),
          ...);
     }(std::make_index_sequence<std::tuple_size_v<typename Arch::Layers>>{});
+    using First = std::tuple_element_t<0, typename Arch::Layers>;
+    using Second = std::tuple_element_t<1, typename Arch::Layers>;
+    if constexpr (tailor::fused_conv2d_maxpool<First, Second>()) {
+        const std::string prefix = arch + "/" + rows[0].name + "+" + rows[1].name + "/";
+        for (auto *b : {benchmark::RegisterBenchmark((prefix + "forward").c_str(), conv2d_maxpool<First, Second, false>),
+                        benchmark::RegisterBenchmark((prefix + "backward").c_str(), conv2d_maxpool<First, Second, true>)}) {
+            for (int n : kBatches) b->Arg(n);
+            b->UseRealTime();
+        }
+    }
     auto *step = benchmark::RegisterBenchmark((arch + "/train_step").c_str(), train_step<Arch>);
     auto *infer = benchmark::RegisterBenchmark((arch + "/inference").c_str(), inference<Arch>);
     for (int n : kBatches) {

@@ -42,6 +42,23 @@ macro(_tailor_bind key)
     endif ()
 endmacro()
 
+# Kernels and binding of a conv2d + maxpool pair fused into one (see
+# generators/conv2d_maxpool.cpp). A macro, as _tailor_bind.
+macro(_tailor_fused_conv2d_maxpool fused_key fw fh fci fco frelu)
+    foreach (pass forward backward_weights)
+        _tailor_kernel(${ARG_GENERATOR} conv2d_maxpool_${pass} conv2d_maxpool_${pass}_${fused_key}
+                       width=${fw} height=${fh} in_channels=${fci} out_channels=${fco} relu=${frelu})
+        list(APPEND includes conv2d_maxpool_${pass}_${fused_key})
+    endforeach ()
+    string(CONCAT snippet
+           "template <> struct Conv2DMaxPoolKernels<${fw}, ${fh}, ${fci}, ${fco}, ${frelu}> {\n"
+           "    static constexpr bool available = true;\n"
+           "    static constexpr auto forward = &::conv2d_maxpool_forward_${fused_key};\n"
+           "    static constexpr auto backward_weights = &::conv2d_maxpool_backward_weights_${fused_key};\n"
+           "};\n")
+    _tailor_bind(conv2d_maxpool_${fused_key})
+endmacro()
+
 function(tailor_add_architectures)
     cmake_parse_arguments(ARG "" "TARGET;GENERATOR" "ARCHITECTURES" ${ARGN})
     set(generated_dir "${CMAKE_CURRENT_BINARY_DIR}/generated/tailor")
@@ -62,6 +79,7 @@ function(tailor_add_architectures)
         set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${file}")
         file(STRINGS "${file}" lines)
         set(layers "")
+        set(head_conv "")  # the first layer's conv2d parameters while it may fuse with a maxpool
         set(description "")
         set(shape "")  # width;height;channels, or features after flatten
         foreach (line IN LISTS lines)
@@ -116,6 +134,12 @@ function(tailor_add_architectures)
                        "    static constexpr auto backward_weights = &::conv2d_backward_weights_${key};\n"
                        "};\n")
                 _tailor_bind(conv2d_${key})
+                # A first convolution over few channels (the image) is memory-
+                # bound: if a maxpool follows, the pair runs as conv2d_maxpool.
+                list(LENGTH layers position)
+                if (position EQUAL 0 AND ci LESS_EQUAL 4)
+                    set(head_conv ${key} ${w} ${h} ${ci} ${co} ${relu})
+                endif ()
                 list(APPEND layers "Conv2D<${w}, ${h}, ${ci}, ${co}, ${relu}>")
                 math(EXPR w "${w} - 2")
                 math(EXPR h "${h} - 2")
@@ -136,6 +160,10 @@ function(tailor_add_architectures)
                        "    static constexpr auto backward = &::maxpool_backward_${key};\n"
                        "};\n")
                 _tailor_bind(maxpool_${key})
+                list(LENGTH layers position)
+                if (head_conv AND position EQUAL 1)
+                    _tailor_fused_conv2d_maxpool(${head_conv})
+                endif ()
                 list(APPEND layers "MaxPool<${w}, ${h}, ${c}>")
                 math(EXPR w "${w} / 2")
                 math(EXPR h "${h} / 2")

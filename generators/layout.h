@@ -23,13 +23,17 @@ inline int register_tile_vectors(const Halide::Target &target) {
     return many_registers ? 4 : 2;
 }
 
+// How many vector registers a register tile may use as accumulators: 28 of
+// 32, or 12 of AVX2's 16, leaving room for the operands.
+inline int accumulator_registers(const Halide::Target &target) {
+    return register_tile_vectors(target) == 4 ? 28 : 12;
+}
+
 // Columns of a register tile with `vectors` accumulator vectors per column:
-// as many as the registers allow (28 of 32, or 12 of AVX2's 16, leaving room
-// for the operands), spread evenly over the fewest tiles that cover `extent`,
-// so that tiles shifted inwards at the edge recompute little.
+// as many as the registers allow, spread evenly over the fewest tiles that
+// cover `extent`, so that tiles shifted inwards at the edge recompute little.
 inline int column_tile(int extent, int vectors, const Halide::Target &target) {
-    const int accumulators = register_tile_vectors(target) == 4 ? 28 : 12;
-    const int most = std::max(1, accumulators / std::max(1, vectors));
+    const int most = std::max(1, accumulator_registers(target) / std::max(1, vectors));
     const int tiles = (extent + most - 1) / most;
     return (extent + tiles - 1) / tiles;
 }

@@ -19,6 +19,7 @@
 #include "tailor/tensor.h"
 
 #include <cstdint>
+#include <string_view>
 #include <tuple>
 
 namespace tailor {
@@ -42,6 +43,11 @@ template <int W, int H, int CI, int CO, bool Relu>
 struct Conv2DKernels;
 template <int W, int H, int C>
 struct MaxPoolKernels;
+// Specialised only for the pairs the architectures fuse.
+template <int W, int H, int CI, int CO, bool Relu>
+struct Conv2DMaxPoolKernels {
+    static constexpr bool available = false;
+};
 template <int In, int Out, bool Relu>
 struct DenseKernels;
 template <int Classes>
@@ -108,6 +114,49 @@ struct MaxPool {
         return dx;
     }
 };
+
+// A network's first conv2d and the maxpool after it, run as one pair of
+// kernels when the architecture fuses them (see generators/conv2d_maxpool.cpp):
+// the forward pass writes only the pooled map, and the backward pass takes
+// its gradient and recomputes the convolution. It needs no input gradient.
+template <typename Conv, typename Pool>
+struct Conv2DMaxPool {
+    using Kernels = Conv2DMaxPoolKernels<Conv::in.width, Conv::in.height, Conv::in.channels, Conv::out.channels,
+                                         Conv::relu>;
+    static constexpr Shape in = Conv::in;
+    static constexpr Shape out = Pool::out;
+
+    // x (ci,w,h,n) -> y (co,(w-2)/2,(h-2)/2,n)
+    static const float *forward(const float *x, float *y, int n, const typename Conv::Params &p) {
+        check_kernel(Kernels::forward(view(x, in.channels, in.width, in.height, n), weights(p.weights.data),
+                                      view(p.bias.data, out.channels), pooled(y, n)),
+                     "conv2d_maxpool_forward");
+        return y;
+    }
+
+    // x, y, dy (as y) -> grads
+    static void backward(const float *x, const float *y, const float *dy, int n, const typename Conv::Params &p,
+                         typename Conv::Params &grads) {
+        check_kernel(Kernels::backward_weights(view(x, in.channels, in.width, in.height, n), weights(p.weights.data),
+                                               view(p.bias.data, out.channels), pooled(y, n), pooled(dy, n),
+                                               weights(grads.weights.data), view(grads.bias.data, out.channels)),
+                     "conv2d_maxpool_backward_weights");
+    }
+
+private:
+    static auto weights(const float *data) { return view(data, out.channels, in.channels, 3, 3); }
+    static auto pooled(const float *data, int n) { return view(data, out.channels, out.width, out.height, n); }
+};
+
+// Whether layers First, Second run as a Conv2DMaxPool.
+template <typename First, typename Second>
+constexpr bool fused_conv2d_maxpool() {
+    if constexpr (std::string_view(First::kind) == "Conv2D" && std::string_view(Second::kind) == "MaxPooling2D") {
+        return Conv2DMaxPool<First, Second>::Kernels::available;
+    } else {
+        return false;
+    }
+}
 
 // Inverted dropout, active only in training: shape unchanged.
 template <Shape S, float Rate>

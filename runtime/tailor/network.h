@@ -44,6 +44,10 @@ class Network final : public Model {
 
     static constexpr uint64_t kInitStream = 1;
 
+    // Layers 0 and 1 as one Conv2DMaxPool: layer 0's output is never stored.
+    static constexpr bool kFusedHead = fused_conv2d_maxpool<Layer<0>, Layer<std::min<std::size_t>(1, kLayers - 1)>>();
+    using Head = Conv2DMaxPool<Layer<0>, Layer<std::min<std::size_t>(1, kLayers - 1)>>;
+
 public:
     explicit Network(int max_batch) : max_batch_(max_batch) {
         std::size_t total = 0;
@@ -55,8 +59,9 @@ public:
             for_each_tensor(params_, [&](Tensor &t) { arena->add_tensor(t.data - parameters_.values.data(), t.size()); });
         }
         for_each_layer([&]<std::size_t I>() {
-            outputs_[I].assign(Layer<I>::out.size() * max_batch);
-            input_gradients_[I].assign(I == 0 ? 0 : Layer<I>::in.size() * max_batch);
+            const bool stored = !(kFusedHead && I == 0);
+            outputs_[I].assign(stored ? Layer<I>::out.size() * max_batch : 0);
+            input_gradients_[I].assign(I == 0 || !stored ? 0 : Layer<I>::in.size() * max_batch);
         });
         images_.assign(Arch::input.size() * max_batch);
         labels_.assign(max_batch);
@@ -159,9 +164,16 @@ public:
         const float *gradient = d_logits_.data();
         for_each_layer_reversed([&]<std::size_t I>() {
             context.layer_index = I;
-            float *d_input = I == 0 ? nullptr : input_gradients_[I].data();
-            gradient = std::get<I>(layers_).backward(activations_[I], activations_[I + 1], gradient, d_input, n,
-                                                     std::get<I>(params_), std::get<I>(grads_), context);
+            if constexpr (kFusedHead && I == 1) {
+                return;  // the pooled map's gradient goes to the pair as it is
+            } else if constexpr (kFusedHead && I == 0) {
+                Head::backward(activations_[0], activations_[2], gradient, n, std::get<0>(params_),
+                               std::get<0>(grads_));
+            } else {
+                float *d_input = I == 0 ? nullptr : input_gradients_[I].data();
+                gradient = std::get<I>(layers_).backward(activations_[I], activations_[I + 1], gradient, d_input, n,
+                                                         std::get<I>(params_), std::get<I>(grads_), context);
+            }
         });
     }
 
@@ -254,8 +266,15 @@ private:
         activations_[0] = images_.data();
         for_each_layer([&]<std::size_t I>() {
             context.layer_index = I;
-            activations_[I + 1] =
-                std::get<I>(layers_).forward(activations_[I], outputs_[I].data(), n, std::get<I>(params_), context);
+            if constexpr (kFusedHead && I == 0) {
+                activations_[1] = nullptr;
+                activations_[2] = Head::forward(activations_[0], outputs_[1].data(), n, std::get<0>(params_));
+            } else if constexpr (kFusedHead && I == 1) {
+                return;  // pooled by the pair
+            } else {
+                activations_[I + 1] = std::get<I>(layers_).forward(activations_[I], outputs_[I].data(), n,
+                                                                   std::get<I>(params_), context);
+            }
         });
         using Loss = SoftmaxCrossEntropyKernels<Arch::classes>;
         auto totals_view = view(totals.data(), 2);
