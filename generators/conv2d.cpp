@@ -8,34 +8,25 @@
 //
 // ReLU's derivative is read from the saved output (output > 0), so the
 // backward passes need no pre-activation buffer.
-#include "layout.h"
+#include "conv2d_base.h"
+#include "weight_gradient.h"
 
 using namespace Halide;
 
 namespace {
 
-constexpr int kKernel = 3;
+using tailor::kKernel;
 
-// Shape parameters every conv2d generator shares.
 template <typename Self>
-class Conv2DBase : public Generator<Self> {
-public:
-    GeneratorParam<int> width{"width", 28};
-    GeneratorParam<int> height{"height", 28};
-    GeneratorParam<int> in_channels{"in_channels", 1};
-    GeneratorParam<int> out_channels{"out_channels", 32};
-    GeneratorParam<bool> relu{"relu", true};
-
+class Conv2DBase : public tailor::Conv2DGenerator<Self> {
 protected:
-    int out_width() const { return width - kKernel + 1; }
-    int out_height() const { return height - kKernel + 1; }
-    int vector_width() const { return this->get_target().template natural_vector_size<float>(); }
+    int vector_width() const { return this->natural_vector(); }
 
     // d_output masked by ReLU's derivative: the gradient at the pre-activation.
     template <typename OutputBuffer, typename GradBuffer>
     void define_pre_activation_gradient(Func &dz, OutputBuffer &output, GradBuffer &d_output) {
         Var c("c"), x("x"), y("y"), n("n");
-        if (relu) {
+        if (this->relu) {
             dz(c, x, y, n) = select(output(c, x, y, n) > 0.0f, d_output(c, x, y, n), 0.0f);
         } else {
             dz(c, x, y, n) = d_output(c, x, y, n);
@@ -51,9 +42,8 @@ public:
     Output<Buffer<float>> output{"output", 4};
 
     void generate() {
-        r = RDom(0, in_channels, 0, kKernel, 0, kKernel, "r");
-        sum(co, x, y, n) = bias(co);
-        sum(co, x, y, n) += weights(co, r.x, r.y, r.z) * input(r.x, x + r.y, y + r.z, n);
+        r = taps();
+        define_convolution(sum, r, input, weights, bias);
         output(co, x, y, n) = relu ? max(sum(co, x, y, n), 0.0f) : sum(co, x, y, n);
 
         tailor::require_dense(input, {in_channels, width, height, 0});
@@ -204,47 +194,18 @@ public:
             bias_sum.compute_at(d_bias, tailor::gpu_tile_1d(d_bias, co, out_channels));
             return;
         }
-        // Register tiles: output-channel vectors x input channels x the three
-        // kx taps. Every tile owns its outputs and sums in a fixed order, so
-        // results do not depend on thread timing.
+        // Register tiles: output-channel vectors x input channels x taps.
+        // Every tile owns its outputs and sums in a fixed order, so results
+        // do not depend on thread timing.
         const int vec = std::min<int>(vector_width(), out_channels);
         const int co_tile = tailor::vector_tile(out_channels, vec, tailor::register_tile_vectors(get_target()));
         const int ci_tile = std::min<int>(in_channels, 2);
         Var coo("coo"), coi("coi"), cio("cio"), cii("cii"), tile("tile"), task("task");
         dz.compute_root().vectorize(Var("c"), vec).parallel(Var("n"));
         if (out_width() * out_height() >= 64) {
-            // Many pixels per image: split the sum per image (rfactor) and, for
-            // each image in turn, run every tile over its pixels while the
-            // image is in cache; then add the tile into the batch sum.
-            // (Update stages cannot shift tiles inwards; the channel counts
-            // divide evenly, so no guard is ever taken.)
-            // The batch is cut in two halves, one per core, each summed in
-            // image order; the halves are added last.
-            RVar halves("halves"), images("images");
-            Var half("half"), u("u");
-            Func per_half = sum.update()
-                                .split(r.z, halves, images, (input.dim(3).extent() + 1) / 2, TailStrategy::GuardWithIf)
-                                .rfactor(halves, half);
-            Func per_image = per_half.update().rfactor(images, u);
-            sum.compute_root().vectorize(co, vec);
-            sum.update().vectorize(co, vec);
-            per_half.compute_root().vectorize(co, vec);
-            per_half.update()
-                .split(co, coo, coi, co_tile, TailStrategy::GuardWithIf)
-                .split(ci, cio, cii, ci_tile, TailStrategy::GuardWithIf)
-                .reorder(coi, cii, kx, coo, cio, ky, images, half)
-                .fuse(coo, cio, tile)
-                .parallel(half)
-                .vectorize(coi, vec)
-                .unroll(cii)
-                .unroll(kx);
-            per_image.compute_at(per_half, tile).vectorize(co, vec).unroll(co).unroll(ci).unroll(kx);
-            per_image.update()
-                .reorder(co, ci, kx, r.x, r.y, ky, u, half)
-                .vectorize(co, vec)
-                .unroll(co)
-                .unroll(ci)
-                .unroll(kx);
+            // Many pixels per image: image by image in two batch halves.
+            tailor::schedule_weight_gradient_by_halves(sum, r.x, r.y, r.z, input.dim(3).extent(), co, ci, kx, ky,
+                                                       out_channels, in_channels, get_target());
             d_weights.vectorize(co, vec);
         } else {
             // Few pixels per image: each tile sums the whole batch in registers.

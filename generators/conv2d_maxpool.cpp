@@ -14,47 +14,39 @@
 // There is no input gradient: the pair reads the network's input. Results
 // equal conv2d followed by maxpool: the same sums in the same order, the same
 // first-maximum routing, ReLU's mask read from the pooled output.
-#include "layout.h"
+#include "conv2d_base.h"
+#include "pooling.h"
+#include "weight_gradient.h"
 
 using namespace Halide;
 
 namespace {
 
-constexpr int kKernel = 3;
+using tailor::kKernel;
 
 template <typename Self>
-class Conv2DMaxPoolBase : public Generator<Self> {
-public:
-    GeneratorParam<int> width{"width", 28};
-    GeneratorParam<int> height{"height", 28};
-    GeneratorParam<int> in_channels{"in_channels", 1};
-    GeneratorParam<int> out_channels{"out_channels", 32};
-    GeneratorParam<bool> relu{"relu", true};
-
+class Conv2DMaxPoolBase : public tailor::Conv2DGenerator<Self> {
 protected:
-    int conv_width() const { return width - kKernel + 1; }
-    int conv_height() const { return height - kKernel + 1; }
+    int conv_width() const { return this->out_width(); }
+    int conv_height() const { return this->out_height(); }
     int pooled_width() const { return conv_width() / 2; }
     int pooled_height() const { return conv_height() / 2; }
-    int vector_width() const {
-        return std::min<int>(out_channels, this->get_target().template natural_vector_size<float>());
-    }
+    int vector_width() const { return std::min<int>(this->out_channels, this->natural_vector()); }
 
-    // The activation before pooling, as conv2d_forward computes it.
+    // The activation before pooling, the sum as conv2d_forward's.
     template <typename InputBuffer, typename WeightsBuffer, typename BiasBuffer>
     void define_activation(InputBuffer &input, WeightsBuffer &weights, BiasBuffer &bias) {
-        r = RDom(0, in_channels, 0, kKernel, 0, kKernel, "r");
-        conv(co, x, y, n) = bias(co);
-        conv(co, x, y, n) += weights(co, r.x, r.y, r.z) * input(r.x, x + r.y, y + r.z, n);
-        activation(co, x, y, n) = relu ? max(conv(co, x, y, n), 0.0f) : conv(co, x, y, n);
+        r = this->taps();
+        this->define_convolution(conv, r, input, weights, bias);
+        activation(co, x, y, n) = this->relu ? max(conv(co, x, y, n), 0.0f) : conv(co, x, y, n);
     }
 
     template <typename InputBuffer, typename WeightsBuffer, typename BiasBuffer, typename OutputBuffer>
     void require_shapes(InputBuffer &input, WeightsBuffer &weights, BiasBuffer &bias, OutputBuffer &output) {
-        tailor::require_dense(input, {in_channels, width, height, 0});
-        tailor::require_dense(weights, {out_channels, in_channels, kKernel, kKernel}, false);
-        tailor::require_dense(bias, {out_channels}, false);
-        tailor::require_dense(output, {out_channels, pooled_width(), pooled_height(), 0});
+        tailor::require_dense(input, {this->in_channels, this->width, this->height, 0});
+        tailor::require_dense(weights, {this->out_channels, this->in_channels, kKernel, kKernel}, false);
+        tailor::require_dense(bias, {this->out_channels}, false);
+        tailor::require_dense(output, {this->out_channels, pooled_width(), pooled_height(), 0});
     }
 
     Var co{"co"}, x{"x"}, y{"y"}, n{"n"};
@@ -71,10 +63,9 @@ public:
 
     void generate() {
         define_activation(input, weights, bias);
-        // The same order of maxima as maxpool_forward.
-        output(co, px, py, n) = max(max(activation(co, 2 * px, 2 * py, n), activation(co, 2 * px + 1, 2 * py, n)),
-                                    max(activation(co, 2 * px, 2 * py + 1, n),
-                                        activation(co, 2 * px + 1, 2 * py + 1, n)));
+        output(co, px, py, n) = tailor::window_max(activation(co, 2 * px, 2 * py, n), activation(co, 2 * px + 1, 2 * py, n),
+                                                   activation(co, 2 * px, 2 * py + 1, n),
+                                                   activation(co, 2 * px + 1, 2 * py + 1, n));
         require_shapes(input, weights, bias, output);
     }
 
@@ -118,12 +109,9 @@ public:
 
     void generate() {
         define_activation(input, weights, bias);
-        // Index 0..3 of each window's first maximum, as maxpool_backward.
-        Expr a = activation(co, 2 * px, 2 * py, n), b = activation(co, 2 * px + 1, 2 * py, n);
-        Expr d = activation(co, 2 * px, 2 * py + 1, n), e = activation(co, 2 * px + 1, 2 * py + 1, n);
-        Expr top = select(b > a, 1, 0), top_value = max(a, b);
-        Expr bottom = select(e > d, 3, 2), bottom_value = max(d, e);
-        argmax(co, px, py, n) = select(bottom_value > top_value, bottom, top);
+        argmax(co, px, py, n) = tailor::window_first_max(
+            activation(co, 2 * px, 2 * py, n), activation(co, 2 * px + 1, 2 * py, n),
+            activation(co, 2 * px, 2 * py + 1, n), activation(co, 2 * px + 1, 2 * py + 1, n));
 
         // The gradient at the convolution's sums: each window's d_output goes
         // to its maximum, where ReLU let it through when the maximum (the
@@ -168,58 +156,22 @@ public:
             bias_sum.compute_at(d_bias, tailor::gpu_tile_1d(d_bias, co, out_channels));
             return;
         }
-        // Two batch halves, one per core, each summed image by image in
-        // order (as conv2d_backward_weights). Each image's sums, window
-        // maxima and routed gradient are made in cache just before its tiles
-        // read them, so nothing of the size of the convolution's output
-        // reaches memory.
+        // Each image's sums, window maxima and routed gradient are made in
+        // cache just before the weight tiles read them, so nothing of the size
+        // of the convolution's output reaches memory.
+        const LoopLevel image = tailor::schedule_weight_gradient_by_halves(
+            sum, rw.x, rw.y, rw.z, input.dim(3).extent(), co, ci, kx, ky, out_channels, in_channels, get_target());
         const int vec = vector_width();
         const int co_tile = tailor::vector_tile(out_channels, vec, tailor::register_tile_vectors(get_target()));
-        const int ci_tile = std::min<int>(in_channels, 2);
-        RVar halves("halves"), images("images");
-        Var half("half"), u("u"), coo("coo"), coi("coi"), cio("cio"), cii("cii"), tile("tile"), xo("xo"), xi("xi");
-        Func per_half = sum.update()
-                            .split(rw.z, halves, images, (input.dim(3).extent() + 1) / 2, TailStrategy::GuardWithIf)
-                            .rfactor(halves, half);
-        Func per_image = per_half.update().rfactor(images, u);
-        sum.compute_root().vectorize(co, vec);
-        sum.update().vectorize(co, vec);
-        per_half.compute_root().vectorize(co, vec);
-        // All nine taps in the tile when the registers hold them: one pass
-        // over an image's pixels then feeds every accumulator.
-        const int tile_vectors = co_tile / vec * ci_tile;
-        const bool all_taps = tile_vectors * kKernel * kKernel <= tailor::accumulator_registers(get_target());
-        per_half.update()
-            .split(co, coo, coi, co_tile, TailStrategy::GuardWithIf)
-            .split(ci, cio, cii, ci_tile, TailStrategy::GuardWithIf);
-        if (all_taps) {
-            per_half.update().reorder(coi, cii, kx, ky, coo, cio, images, half);
-        } else {
-            per_half.update().reorder(coi, cii, kx, coo, cio, ky, images, half);
-        }
-        per_half.update().fuse(coo, cio, tile).parallel(half).vectorize(coi, vec).unroll(cii).unroll(kx);
-        per_image.compute_at(per_half, tile).vectorize(co, vec).unroll(co).unroll(ci).unroll(kx);
-        per_image.update()
-            .reorder(co, ci, kx, ky, rw.x, rw.y, u, half)
-            .vectorize(co, vec)
-            .unroll(co)
-            .unroll(ci)
-            .unroll(kx);
-        if (all_taps) {
-            per_half.update().unroll(ky);
-            per_image.unroll(ky);
-            per_image.update().unroll(ky);
-        } else {
-            per_image.update().reorder(co, ci, kx, rw.x, rw.y, ky, u, half);
-        }
-
-        // One image's sums in register tiles of channel vectors x columns
-        // (update stages cannot shift a tile inwards: the last one is
-        // guarded). The routed gradient is made window by window, so that
-        // each element's position in its window is a constant.
+        // One image's sums, a row pair at a time, in register tiles of channel
+        // vectors x columns (update stages cannot shift a tile inwards: the
+        // last one is guarded; and a vector per column is left to operands,
+        // or LLVM spills accumulators). The routed gradient is made window
+        // by window, so that each element's position in its window is a
+        // constant.
         const int x_tile = tailor::column_tile(conv_width(), co_tile / vec + 1, get_target());
-        Var wx("wx"), wxi("wxi"), wy("wy"), wyi("wyi");
-        dz.compute_at(per_half, images)
+        Var wx("wx"), wxi("wxi"), wy("wy"), wyi("wyi"), xo("xo"), xi("xi");
+        dz.compute_at(image)
             .split(x, wx, wxi, 2)
             .split(y, wy, wyi, 2)
             .reorder(co, wxi, wx, wyi, wy)
@@ -242,6 +194,8 @@ public:
         d_weights.vectorize(co, vec);
         // The bias's sum reads two pooled-size arrays from memory: in the
         // same two halves, in parallel.
+        RVar halves("halves"), images("images");
+        Var half("half");
         Func bias_per_half = bias_sum.update()
                                  .split(rb.z, halves, images, (input.dim(3).extent() + 1) / 2, TailStrategy::GuardWithIf)
                                  .rfactor(halves, half);

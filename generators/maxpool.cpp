@@ -8,6 +8,7 @@
 // maximum in the order (0,0), (1,0), (0,1), (1,1). The window's argmax is
 // recomputed from the input, so the forward pass stores no indices.
 #include "layout.h"
+#include "pooling.h"
 
 using namespace Halide;
 
@@ -34,8 +35,8 @@ public:
     Output<Buffer<float>> output{"output", 4};
 
     void generate() {
-        output(c, x, y, n) = max(max(input(c, 2 * x, 2 * y, n), input(c, 2 * x + 1, 2 * y, n)),
-                                 max(input(c, 2 * x, 2 * y + 1, n), input(c, 2 * x + 1, 2 * y + 1, n)));
+        output(c, x, y, n) = tailor::window_max(input(c, 2 * x, 2 * y, n), input(c, 2 * x + 1, 2 * y, n),
+                                                input(c, 2 * x, 2 * y + 1, n), input(c, 2 * x + 1, 2 * y + 1, n));
         tailor::require_dense(input, {channels, width, height, 0});
         tailor::require_dense(output, {channels, out_width(), out_height(), 0});
     }
@@ -61,12 +62,9 @@ public:
     Output<Buffer<float>> d_input{"d_input", 4};
 
     void generate() {
-        // Index 0..3 of the first maximum of window (px, py).
-        Expr a = input(c, 2 * px, 2 * py, n), b = input(c, 2 * px + 1, 2 * py, n);
-        Expr d = input(c, 2 * px, 2 * py + 1, n), e = input(c, 2 * px + 1, 2 * py + 1, n);
-        Expr top = select(b > a, 1, 0), top_value = max(a, b);
-        Expr bottom = select(e > d, 3, 2), bottom_value = max(d, e);
-        argmax(c, px, py, n) = select(bottom_value > top_value, bottom, top);
+        argmax(c, px, py, n) = tailor::window_first_max(input(c, 2 * px, 2 * py, n), input(c, 2 * px + 1, 2 * py, n),
+                                                        input(c, 2 * px, 2 * py + 1, n),
+                                                        input(c, 2 * px + 1, 2 * py + 1, n));
 
         const Expr window_x = x / 2, window_y = y / 2;
         const Expr inside = window_x < out_width() && window_y < out_height();

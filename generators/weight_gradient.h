@@ -1,0 +1,59 @@
+// The CPU schedule of a 3x3 convolution's weight gradient, shared by
+// conv2d_backward_weights and conv2d_maxpool_backward_weights:
+//   sum(co, ci, kx, ky) += dz(co, rx, ry, rn) * input(ci, rx + kx, ry + ky, rn)
+#pragma once
+
+#include "layout.h"
+
+namespace tailor {
+
+// The batch is cut in two halves, one per core, each summed in image order
+// (rfactor twice), and the halves are added last: results do not depend on
+// thread timing. For each image in turn every register tile (output-channel
+// vectors x input channels x taps) runs over the image's pixels while the
+// image is in cache. Returns the loop level of one image, where the caller
+// computes what the tiles read of that image.
+// (Update stages cannot shift tiles inwards; the channel counts divide
+// evenly, so no guard is ever taken.)
+inline Halide::LoopLevel schedule_weight_gradient_by_halves(Halide::Func sum, const Halide::RVar &rx,
+                                                            const Halide::RVar &ry, const Halide::RVar &rn,
+                                                            const Halide::Expr &batch, const Halide::Var &co,
+                                                            const Halide::Var &ci, const Halide::Var &kx,
+                                                            const Halide::Var &ky, int out_channels, int in_channels,
+                                                            const Halide::Target &target) {
+    using namespace Halide;
+    const int vec = std::min(out_channels, target.natural_vector_size<float>());
+    const int co_tile = vector_tile(out_channels, vec, register_tile_vectors(target));
+    const int ci_tile = std::min(in_channels, 2);
+    // All nine taps in one tile when the registers hold them: one pass over
+    // an image's pixels then feeds every accumulator.
+    const bool all_taps = co_tile / vec * ci_tile * 9 <= accumulator_registers(target);
+
+    RVar halves("halves"), images("images");
+    Var half("half"), u("u"), coo("coo"), coi("coi"), cio("cio"), cii("cii"), tile("tile");
+    Func per_half = sum.update().split(rn, halves, images, (batch + 1) / 2, TailStrategy::GuardWithIf).rfactor(halves, half);
+    Func per_image = per_half.update().rfactor(images, u);
+    sum.compute_root().vectorize(co, vec);
+    sum.update().vectorize(co, vec);
+    per_half.compute_root().vectorize(co, vec);
+    per_half.update()
+        .split(co, coo, coi, co_tile, TailStrategy::GuardWithIf)
+        .split(ci, cio, cii, ci_tile, TailStrategy::GuardWithIf);
+    if (all_taps) {
+        per_half.update().reorder(coi, cii, kx, ky, coo, cio, images, half).unroll(ky);
+    } else {
+        per_half.update().reorder(coi, cii, kx, coo, cio, ky, images, half);
+    }
+    per_half.update().fuse(coo, cio, tile).parallel(half).vectorize(coi, vec).unroll(cii).unroll(kx);
+    per_image.compute_at(per_half, tile).vectorize(co, vec).unroll(co).unroll(ci).unroll(kx);
+    per_image.update().vectorize(co, vec).unroll(co).unroll(ci).unroll(kx);
+    if (all_taps) {
+        per_image.unroll(ky);
+        per_image.update().reorder(co, ci, kx, ky, rx, ry, u, half).unroll(ky);
+    } else {
+        per_image.update().reorder(co, ci, kx, rx, ry, ky, u, half);
+    }
+    return LoopLevel(per_half, images);
+}
+
+}  // namespace tailor
