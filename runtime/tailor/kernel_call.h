@@ -13,6 +13,8 @@
 
 #include "HalideBuffer.h"
 
+#include <boost/align/aligned_allocator.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -32,6 +34,14 @@ const char *kernel_device();
 // kernels this CPU runs (of AVX-512, AVX2+FMA and SSE4.1), e.g.
 // "cpu, x86-64 AVX-512".
 std::string kernel_variant();
+
+// Memory that kernels read and write, aligned to a cache line: an AVX-512
+// vector that straddles two lines loads at half speed. (On a heap that gave
+// 16-byte alignment, dense_1's forward pass at batch 1, which streams its
+// weights, took 8.8 µs instead of 4.9.)
+constexpr std::size_t kKernelAlignment = 64;
+template <typename T>
+using KernelMemory = std::vector<T, boost::alignment::aligned_allocator<T, kKernelAlignment>>;
 
 // A flat array in host memory that, in a GPU build, also keeps a device
 // allocation of the same size for its whole life.
@@ -83,7 +93,7 @@ public:
     }
 
 private:
-    std::vector<T> values_;
+    KernelMemory<T> values_;
     std::unique_ptr<DeviceArray> device_;
 };
 

@@ -217,7 +217,7 @@ private:
         std::apply([&](auto &...layer_params) { (boost::pfr::for_each_field(layer_params, f), ...); }, params);
     }
 
-    static void bind(ParamsTuple &params, std::vector<float> &values) {
+    static void bind(ParamsTuple &params, KernelMemory<float> &values) {
         std::size_t offset = 0;
         for_each_tensor(params, [&](Tensor &t) {
             t.data = values.data() + offset;
@@ -228,7 +228,9 @@ private:
     // A flat array over every parameter tensor (the checkpoint's order) whose
     // tensors are each their own device array, as each kernel sees one.
     struct TensorArena {
-        std::vector<float> values;
+        // Contiguous, as checkpoints store it: a tensor is aligned when the
+        // sizes before it are multiples of 16 floats, as all are in cnn3.
+        KernelMemory<float> values;
         std::vector<std::unique_ptr<DeviceArray>> tensors;
 
         void allocate(std::size_t size) { values.assign(size, 0.0f); }
