@@ -1,6 +1,6 @@
 // Google Benchmark: every layer of every architecture forward and backward
 // (conv and dense: backward_data and backward_weights apart), the fused
-// first conv2d + maxpool pair a network runs instead of those two layers,
+// conv2d + maxpool pairs a network runs instead of those two layers,
 // a whole training step (kernels + Adam) and inference, at several batch
 // sizes. Conv and dense layers report GFLOP/s (2 flops per multiply-add) and
 // peak_%, the share of the machine's FMA peak (machine/fma_peak, measured
@@ -137,8 +137,9 @@ void weighted_backward_half(benchmark::State &state) {
     report_flops<L>(state, n);
 }
 
-// The fused first conv2d + maxpool (tailor::Conv2DMaxPool), as a step runs
-// it: forward, or the backward pass (which recomputes the convolution).
+// A fused conv2d + maxpool pair (tailor::Conv2DMaxPool): forward, as
+// inference runs it, or the backward pass of a pair that training runs fused
+// (it recomputes the convolution).
 template <typename Conv, typename Pool, bool Backward>
 void conv2d_maxpool(benchmark::State &state) {
     const int n = static_cast<int>(state.range(0));
@@ -216,6 +217,18 @@ void register_architecture() {
                  added.push_back(benchmark::RegisterBenchmark((prefix + "forward").c_str(), layer_forward<L>));
                  added.push_back(benchmark::RegisterBenchmark((prefix + "backward").c_str(), layer_backward<L>));
              }
+             if constexpr (I + 1 < std::tuple_size_v<typename Arch::Layers>) {
+                 using Next = std::tuple_element_t<I + 1, typename Arch::Layers>;
+                 if constexpr (tailor::fused_conv2d_maxpool<L, Next>()) {
+                     const std::string pair = arch + "/" + rows[I].name + "+" + rows[I + 1].name + "/";
+                     added.push_back(
+                         benchmark::RegisterBenchmark((pair + "forward").c_str(), conv2d_maxpool<L, Next, false>));
+                     if constexpr (tailor::Conv2DMaxPool<L, Next>::Kernels::trains) {
+                         added.push_back(
+                             benchmark::RegisterBenchmark((pair + "backward").c_str(), conv2d_maxpool<L, Next, true>));
+                     }
+                 }
+             }
              for (auto *b : added) {
                  for (int n : kBatches) b->Arg(n);
                  b->UseRealTime();
@@ -223,16 +236,6 @@ void register_architecture() {
          }()),
          ...);
     }(std::make_index_sequence<std::tuple_size_v<typename Arch::Layers>>{});
-    using First = std::tuple_element_t<0, typename Arch::Layers>;
-    using Second = std::tuple_element_t<1, typename Arch::Layers>;
-    if constexpr (tailor::fused_conv2d_maxpool<First, Second>()) {
-        const std::string prefix = arch + "/" + rows[0].name + "+" + rows[1].name + "/";
-        for (auto *b : {benchmark::RegisterBenchmark((prefix + "forward").c_str(), conv2d_maxpool<First, Second, false>),
-                        benchmark::RegisterBenchmark((prefix + "backward").c_str(), conv2d_maxpool<First, Second, true>)}) {
-            for (int n : kBatches) b->Arg(n);
-            b->UseRealTime();
-        }
-    }
     auto *step = benchmark::RegisterBenchmark((arch + "/train_step").c_str(), train_step<Arch>);
     auto *infer = benchmark::RegisterBenchmark((arch + "/inference").c_str(), inference<Arch>);
     for (int n : kBatches) {

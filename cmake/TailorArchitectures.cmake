@@ -43,19 +43,25 @@ macro(_tailor_bind key)
 endmacro()
 
 # Kernels and binding of a conv2d + maxpool pair fused into one (see
-# generators/conv2d_maxpool.cpp). A macro, as _tailor_bind.
-macro(_tailor_fused_conv2d_maxpool fused_key fw fh fci fco frelu)
-    foreach (pass forward backward_weights)
-        _tailor_kernel(${ARG_GENERATOR} conv2d_maxpool_${pass} conv2d_maxpool_${pass}_${fused_key}
-                       width=${fw} height=${fh} in_channels=${fci} out_channels=${fco} relu=${frelu})
-        list(APPEND includes conv2d_maxpool_${pass}_${fused_key})
-    endforeach ()
+# generators/conv2d_maxpool.cpp): its forward pass, which inference runs, and
+# when `trains` is true also its backward pass, so that training runs the
+# pair too. A macro, as _tailor_bind.
+macro(_tailor_fused_conv2d_maxpool fused_key fw fh fci fco frelu trains)
+    set(passes forward)
+    if (${trains})
+        list(APPEND passes backward_weights)
+    endif ()
     string(CONCAT snippet
            "template <> struct Conv2DMaxPoolKernels<${fw}, ${fh}, ${fci}, ${fco}, ${frelu}> {\n"
            "    static constexpr bool available = true;\n"
-           "    static constexpr auto forward = &::conv2d_maxpool_forward_${fused_key};\n"
-           "    static constexpr auto backward_weights = &::conv2d_maxpool_backward_weights_${fused_key};\n"
-           "};\n")
+           "    static constexpr bool trains = ${trains};\n")
+    foreach (pass IN LISTS passes)
+        _tailor_kernel(${ARG_GENERATOR} conv2d_maxpool_${pass} conv2d_maxpool_${pass}_${fused_key}
+                       width=${fw} height=${fh} in_channels=${fci} out_channels=${fco} relu=${frelu})
+        list(APPEND includes conv2d_maxpool_${pass}_${fused_key})
+        string(APPEND snippet "    static constexpr auto ${pass} = &::conv2d_maxpool_${pass}_${fused_key};\n")
+    endforeach ()
+    string(APPEND snippet "};\n")
     _tailor_bind(conv2d_maxpool_${fused_key})
 endmacro()
 
@@ -79,7 +85,7 @@ function(tailor_add_architectures)
         set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${file}")
         file(STRINGS "${file}" lines)
         set(layers "")
-        set(head_conv "")  # the first layer's conv2d parameters while it may fuse with a maxpool
+        set(last_conv "")  # the previous layer's parameters when it is a conv2d
         set(description "")
         set(shape "")  # width;height;channels, or features after flatten
         foreach (line IN LISTS lines)
@@ -134,12 +140,15 @@ function(tailor_add_architectures)
                        "    static constexpr auto backward_weights = &::conv2d_backward_weights_${key};\n"
                        "};\n")
                 _tailor_bind(conv2d_${key})
-                # A first convolution over few channels (the image) is memory-
-                # bound: if a maxpool follows, the pair runs as conv2d_maxpool.
+                # A maxpool after a conv2d fuses with it. A first convolution
+                # over few channels (the image) is memory-bound, so training
+                # runs that pair fused too, recomputing the convolution.
                 list(LENGTH layers position)
+                set(trains false)
                 if (position EQUAL 0 AND ci LESS_EQUAL 4)
-                    set(head_conv ${key} ${w} ${h} ${ci} ${co} ${relu})
+                    set(trains true)
                 endif ()
+                set(last_conv ${key} ${w} ${h} ${ci} ${co} ${relu} ${trains})
                 list(APPEND layers "Conv2D<${w}, ${h}, ${ci}, ${co}, ${relu}>")
                 math(EXPR w "${w} - 2")
                 math(EXPR h "${h} - 2")
@@ -160,9 +169,8 @@ function(tailor_add_architectures)
                        "    static constexpr auto backward = &::maxpool_backward_${key};\n"
                        "};\n")
                 _tailor_bind(maxpool_${key})
-                list(LENGTH layers position)
-                if (head_conv AND position EQUAL 1)
-                    _tailor_fused_conv2d_maxpool(${head_conv})
+                if (last_conv)
+                    _tailor_fused_conv2d_maxpool(${last_conv})
                 endif ()
                 list(APPEND layers "MaxPool<${w}, ${h}, ${c}>")
                 math(EXPR w "${w} / 2")
@@ -219,6 +227,9 @@ function(tailor_add_architectures)
                 set(classes ${shape})
             else ()
                 message(FATAL_ERROR "${file}: unknown layer kind '${kind}'")
+            endif ()
+            if (NOT kind STREQUAL "conv2d")
+                set(last_conv "")
             endif ()
         endforeach ()
 

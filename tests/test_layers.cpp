@@ -169,57 +169,74 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(maxpool_reference_gradient_matches_finite_differen
     }, 4, 40);
 }
 
-// The fused first conv2d + maxpool of each architecture that fuses them,
+// A fused conv2d + maxpool pair (layers I and I + 1 of an architecture)
 // against the reference of the two layers and against the two layers' own
 // kernels. (Its sums are the same, but LLVM may contract or reorder them
 // differently in the two kernels: the SSE4.1 variants differ in the last bit.)
-BOOST_AUTO_TEST_CASE_TEMPLATE(conv2d_maxpool_kernels_match_reference, Arch, tailor::Architectures) {
-    using Conv = std::tuple_element_t<0, typename Arch::Layers>;
-    using Pool = std::tuple_element_t<1, typename Arch::Layers>;
-    if constexpr (!tailor::fused_conv2d_maxpool<Conv, Pool>()) {
-        // Only an architecture whose first layer reads one channel must fuse.
-        BOOST_TEST(!(std::string_view(Conv::kind) == "Conv2D" && std::string_view(Pool::kind) == "MaxPooling2D" &&
-                     Conv::in.channels == 1),
-                   Arch::name << ": its conv2d + maxpool head is not fused");
-    } else {
-        using Fused = tailor::Conv2DMaxPool<Conv, Pool>;
-        for (int n : kBatchSizes) {
-            BOOST_TEST_CONTEXT(Arch::name << " conv2d_maxpool batch " << n) {
-                BoundParams<typename Conv::Params> p(21 + n), grads(0, true), separate_grads(0, true);
-                const auto x = random_floats(Conv::in.size() * n, 700 + n);
-                std::vector<float> y(Pool::out.size() * n);
-                Fused::forward(x.data(), y.data(), n, p.params);
+template <typename Conv, typename Pool>
+void check_conv2d_maxpool(const std::string &name) {
+    using Fused = tailor::Conv2DMaxPool<Conv, Pool>;
+    for (int n : kBatchSizes) {
+        BOOST_TEST_CONTEXT(name << " batch " << n) {
+            BoundParams<typename Conv::Params> p(21 + n), grads(0, true);
+            const auto x = random_floats(Conv::in.size() * n, 700 + n);
+            std::vector<float> y(Pool::out.size() * n);
+            Fused::forward(x.data(), y.data(), n, p.params);
 
-                // The two layers' kernels: conv2d's output is the routing and
-                // ReLU mask the reference uses.
-                Conv conv;
-                Pool pool;
-                tailor::NoParams none;
-                std::vector<float> conv_y(Conv::out.size() * n), pool_y(y.size()), d_conv(conv_y.size());
-                conv.forward(x.data(), conv_y.data(), n, p.params, StepContext{});
-                pool.forward(conv_y.data(), pool_y.data(), n, none, StepContext{});
-                expect_close("conv2d_maxpool forward against the separate kernels", y, to_double(pool_y), 1e-6);
+            // The two layers' kernels: conv2d's output is the routing and
+            // ReLU mask the reference uses.
+            Conv conv;
+            Pool pool;
+            tailor::NoParams none;
+            std::vector<float> conv_y(Conv::out.size() * n), pool_y(y.size());
+            conv.forward(x.data(), conv_y.data(), n, p.params, StepContext{});
+            pool.forward(conv_y.data(), pool_y.data(), n, none, StepContext{});
+            expect_close(name + " forward against the separate kernels", y, to_double(pool_y), 1e-6);
 
-                const Vec xd = to_double(x), w = to_double(p.storage[0]), b = to_double(p.storage[1]);
-                const Vec conv_ref = reference::conv2d_forward(xd, w, b, Conv::in.width, Conv::in.height,
-                                                               Conv::in.channels, Conv::out.channels, Conv::relu, n);
-                expect_close("conv2d_maxpool forward output", y,
-                             reference::maxpool_forward(conv_ref, Pool::in.width, Pool::in.height, Pool::in.channels, n),
-                             1e-5);
-
+            const Vec xd = to_double(x), w = to_double(p.storage[0]), b = to_double(p.storage[1]);
+            const Vec conv_ref = reference::conv2d_forward(xd, w, b, Conv::in.width, Conv::in.height,
+                                                           Conv::in.channels, Conv::out.channels, Conv::relu, n);
+            expect_close(name + " forward output", y,
+                         reference::maxpool_forward(conv_ref, Pool::in.width, Pool::in.height, Pool::in.channels, n),
+                         1e-5);
+            if constexpr (Fused::Kernels::trains) {
                 const auto dy = random_floats(y.size(), 800 + n);
                 Fused::backward(x.data(), y.data(), dy.data(), n, p.params, grads.params);
                 const Vec conv_yd = to_double(conv_y);
-                const Vec d_conv_ref = reference::maxpool_backward(conv_yd, to_double(dy), Pool::in.width,
-                                                                   Pool::in.height, Pool::in.channels, n);
-                const auto expected = reference::conv2d_backward(xd, w, conv_yd, d_conv_ref, Conv::in.width,
-                                                                 Conv::in.height, Conv::in.channels,
-                                                                 Conv::out.channels, Conv::relu, n);
-                expect_close("conv2d_maxpool backward d_weights", grads.storage[0], expected.dw, 1e-5);
-                expect_close("conv2d_maxpool backward d_bias", grads.storage[1], expected.db, 1e-5);
+                const Vec d_conv = reference::maxpool_backward(conv_yd, to_double(dy), Pool::in.width,
+                                                               Pool::in.height, Pool::in.channels, n);
+                const auto expected =
+                    reference::conv2d_backward(xd, w, conv_yd, d_conv, Conv::in.width, Conv::in.height,
+                                               Conv::in.channels, Conv::out.channels, Conv::relu, n);
+                expect_close(name + " backward d_weights", grads.storage[0], expected.dw, 1e-5);
+                expect_close(name + " backward d_bias", grads.storage[1], expected.db, 1e-5);
             }
         }
     }
+}
+
+// Every conv2d directly followed by a maxpool runs as a pair; a first one over
+// one channel is trained as a pair too.
+BOOST_AUTO_TEST_CASE_TEMPLATE(conv2d_maxpool_kernels_match_reference, Arch, tailor::Architectures) {
+    using Layers = typename Arch::Layers;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (([&] {
+             using Conv = std::tuple_element_t<I, Layers>;
+             using Pool = std::tuple_element_t<I + 1, Layers>;
+             const std::string name = std::string(Arch::name) + " conv2d_maxpool at layer " + std::to_string(I);
+             constexpr bool adjacent =
+                 std::string_view(Conv::kind) == "Conv2D" && std::string_view(Pool::kind) == "MaxPooling2D";
+             constexpr bool fused = tailor::fused_conv2d_maxpool<Conv, Pool>();
+             BOOST_TEST(fused == adjacent, name << ": fused or not as declared");
+             if constexpr (fused) {
+                 using Fused = tailor::Conv2DMaxPool<Conv, Pool>;
+                 BOOST_TEST(Fused::Kernels::trains == (I == 0 && Conv::in.channels == 1),
+                            name << ": trained as a pair or not as declared");
+                 check_conv2d_maxpool<Conv, Pool>(name);
+             }
+         }()),
+         ...);
+    }(std::make_index_sequence<std::tuple_size_v<Layers> - 1>{});
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(dropout_kernel_matches_reference_mask, L, DropoutLayers) {

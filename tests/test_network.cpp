@@ -58,6 +58,25 @@ Vec reference_backward(const std::vector<Vec> &params, std::vector<Vec> &grads, 
     }
 }
 
+// Each layer's tensors, in double, in the order the network lays them out.
+template <typename Arch>
+std::vector<std::vector<Vec>> layer_parameters(tailor::Network<Arch> &network) {
+    const auto tensors = network.tensors();
+    const auto values = network.parameters();
+    const auto summary = network.summary();
+    std::vector<std::vector<Vec>> params(summary.size());
+    std::size_t t = 0;
+    for (std::size_t i = 0; i < summary.size(); i++) {
+        while (t < tensors.size() && tensors[t].name.rfind(summary[i].name + "/", 0) == 0) {
+            std::size_t size = 1;
+            for (int d : tensors[t].shape) size *= d;
+            params[i].push_back(to_double(values.data() + tensors[t].offset, size));
+            t++;
+        }
+    }
+    return params;
+}
+
 template <typename Arch>
 void check_network_gradients() {
     using Layers = typename Arch::Layers;
@@ -72,20 +91,8 @@ void check_network_gradients() {
     network.train_step(images.data(), labels.data(), n, seed, step_number);
     const auto result = network.take_training_totals();
 
-    // Each layer's tensors, in double, in the order the network lays them out.
     const auto tensors = network.tensors();
-    const auto values = network.parameters();
-    std::vector<std::vector<Vec>> params(kLayers);
-    std::size_t t = 0;
-    const auto summary = network.summary();
-    for (std::size_t i = 0; i < kLayers; i++) {
-        while (t < tensors.size() && tensors[t].name.rfind(summary[i].name + "/", 0) == 0) {
-            std::size_t size = 1;
-            for (int d : tensors[t].shape) size *= d;
-            params[i].push_back(to_double(values.data() + tensors[t].offset, size));
-            t++;
-        }
-    }
+    const auto params = layer_parameters(network);
 
     std::vector<Vec> activations(kLayers + 1);
     activations[0] = to_double(images);
@@ -112,7 +119,7 @@ void check_network_gradients() {
     }(std::make_index_sequence<kLayers>{});
 
     const auto computed = network.gradients();
-    t = 0;
+    std::size_t t = 0;
     for (std::size_t i = 0; i < kLayers; i++) {
         for (const Vec &expected : grads[i]) {
             expect_close(std::string(Arch::name) + " gradient of " + tensors[t].name,
@@ -127,6 +134,43 @@ void check_network_gradients() {
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(network_gradients_match_composed_reference, Arch, tailor::Architectures) {
     check_network_gradients<Arch>();
+}
+
+// Inference (its own path: dropout and noise off, conv2d + maxpool pairs
+// fused) against the reference layers: probabilities, loss and correct count.
+BOOST_AUTO_TEST_CASE_TEMPLATE(predictions_match_composed_reference, Arch, tailor::Architectures) {
+    using Layers = typename Arch::Layers;
+    const int n = 5;
+    tailor::Network<Arch> network(n);
+    network.initialize(77);
+    const auto images = random_floats(Arch::input.size() * n, 4, 0.0f, 1.0f);
+    const std::vector<int32_t> labels = {0, 3, 5, 7, 9};
+    std::vector<float> probabilities(static_cast<std::size_t>(n) * Arch::classes);
+    const auto result = network.predict(images.data(), labels.data(), n, probabilities.data());
+
+    const auto params = layer_parameters(network);
+    Vec activation = to_double(images);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (([&] {
+             using L = std::tuple_element_t<I, Layers>;
+             constexpr std::string_view kind = L::kind;
+             if constexpr (kind != "Dropout" && kind != "GaussianNoise") {
+                 activation = reference_forward<L>(params[I], activation, n, StepContext{}, L{});
+             }
+         }()),
+         ...);
+    }(std::make_index_sequence<std::tuple_size_v<Layers>>{});
+    const auto expected = reference::softmax_cross_entropy(activation, labels, Arch::classes, n);
+    expect_close(std::string(Arch::name) + " probabilities", probabilities, expected.probabilities, 1e-5);
+    double loss_sum = 0;
+    int correct = 0;
+    for (int s = 0; s < n; s++) {
+        loss_sum += expected.loss[s];
+        const double *p = expected.probabilities.data() + static_cast<std::size_t>(s) * Arch::classes;
+        correct += static_cast<int>(std::max_element(p, p + Arch::classes) - p) == labels[s];
+    }
+    BOOST_TEST(std::abs(result.loss_sum - loss_sum) <= 1e-4 * std::max(1.0, loss_sum));
+    BOOST_TEST(result.correct == correct);
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(same_seed_gives_bit_identical_gradients, Arch, tailor::Architectures) {

@@ -47,6 +47,7 @@ struct MaxPoolKernels;
 template <int W, int H, int CI, int CO, bool Relu>
 struct Conv2DMaxPoolKernels {
     static constexpr bool available = false;
+    static constexpr bool trains = false;
 };
 template <int In, int Out, bool Relu>
 struct DenseKernels;
@@ -115,10 +116,12 @@ struct MaxPool {
     }
 };
 
-// A network's first conv2d and the maxpool after it, run as one pair of
-// kernels when the architecture fuses them (see generators/conv2d_maxpool.cpp):
-// the forward pass writes only the pooled map, and the backward pass takes
-// its gradient and recomputes the convolution. It needs no input gradient.
+// A conv2d and the maxpool after it as one pair of kernels (see
+// generators/conv2d_maxpool.cpp). Its forward pass writes only the pooled map:
+// inference runs every pair so, and skips the convolution's outputs that
+// pooling drops. Where Kernels::trains (a first conv2d over few channels),
+// training runs the pair too, and the backward pass takes the pooled map's
+// gradient and recomputes the convolution; it needs no input gradient.
 template <typename Conv, typename Pool>
 struct Conv2DMaxPool {
     using Kernels = Conv2DMaxPoolKernels<Conv::in.width, Conv::in.height, Conv::in.channels, Conv::out.channels,
@@ -134,7 +137,7 @@ struct Conv2DMaxPool {
         return y;
     }
 
-    // x, y, dy (as y) -> grads
+    // x, y, dy (as y) -> grads; only where Kernels::trains
     static void backward(const float *x, const float *y, const float *dy, int n, const typename Conv::Params &p,
                          typename Conv::Params &grads) {
         check_kernel(Kernels::backward_weights(view(x, in.channels, in.width, in.height, n), weights(p.weights.data),

@@ -44,9 +44,36 @@ class Network final : public Model {
 
     static constexpr uint64_t kInitStream = 1;
 
-    // Layers 0 and 1 as one Conv2DMaxPool: layer 0's output is never stored.
-    static constexpr bool kFusedHead = fused_conv2d_maxpool<Layer<0>, Layer<std::min<std::size_t>(1, kLayers - 1)>>();
-    using Head = Conv2DMaxPool<Layer<0>, Layer<std::min<std::size_t>(1, kLayers - 1)>>;
+    // Layers I and I + 1 as one Conv2DMaxPool, in inference; and in
+    // training too where it `trains`, so that layer I's output is never stored.
+    template <std::size_t I>
+    using Pair = Conv2DMaxPool<Layer<I>, Layer<std::min(I + 1, kLayers - 1)>>;
+    template <std::size_t I>
+    static constexpr bool pair_at() {
+        if constexpr (I + 1 < kLayers) {
+            return fused_conv2d_maxpool<Layer<I>, Layer<I + 1>>();
+        } else {
+            return false;
+        }
+    }
+    template <std::size_t I>
+    static constexpr bool trained_pair_at() {
+        if constexpr (pair_at<I>()) {
+            static_assert(!Pair<I>::Kernels::trains || I == 0, "a trained pair computes no input gradient");
+            return Pair<I>::Kernels::trains;
+        } else {
+            return false;
+        }
+    }
+    // Whether layer I is the maxpool of a trained pair.
+    template <std::size_t I>
+    static constexpr bool pooled_by_trained_pair() {
+        if constexpr (I > 0) {
+            return trained_pair_at<I - 1>();
+        } else {
+            return false;
+        }
+    }
 
 public:
     explicit Network(int max_batch) : max_batch_(max_batch) {
@@ -59,9 +86,10 @@ public:
             for_each_tensor(params_, [&](Tensor &t) { arena->add_tensor(t.data - parameters_.values.data(), t.size()); });
         }
         for_each_layer([&]<std::size_t I>() {
-            const bool stored = !(kFusedHead && I == 0);
+            constexpr bool stored = !trained_pair_at<I>();
             outputs_[I].assign(stored ? Layer<I>::out.size() * max_batch : 0);
-            input_gradients_[I].assign(I == 0 || !stored ? 0 : Layer<I>::in.size() * max_batch);
+            constexpr bool needed = I > 0 && !pooled_by_trained_pair<I>();
+            input_gradients_[I].assign(needed ? Layer<I>::in.size() * max_batch : 0);
         });
         images_.assign(Arch::input.size() * max_batch);
         labels_.assign(max_batch);
@@ -164,11 +192,11 @@ public:
         const float *gradient = d_logits_.data();
         for_each_layer_reversed([&]<std::size_t I>() {
             context.layer_index = I;
-            if constexpr (kFusedHead && I == 1) {
+            if constexpr (pooled_by_trained_pair<I>()) {
                 return;  // the pooled map's gradient goes to the pair as it is
-            } else if constexpr (kFusedHead && I == 0) {
-                Head::backward(activations_[0], activations_[2], gradient, n, std::get<0>(params_),
-                               std::get<0>(grads_));
+            } else if constexpr (trained_pair_at<I>()) {
+                Pair<I>::backward(activations_[I], activations_[I + 2], gradient, n, std::get<I>(params_),
+                                  std::get<I>(grads_));
             } else {
                 float *d_input = I == 0 ? nullptr : input_gradients_[I].data();
                 gradient = std::get<I>(layers_).backward(activations_[I], activations_[I + 1], gradient, d_input, n,
@@ -266,17 +294,21 @@ private:
         }
         labels_.host_changed();
         activations_[0] = images_.data();
+        bool pooled = false;  // the last layer was a pair's conv2d, run as the pair
         for_each_layer([&]<std::size_t I>() {
             context.layer_index = I;
-            if constexpr (kFusedHead && I == 0) {
-                activations_[1] = nullptr;
-                activations_[2] = Head::forward(activations_[0], outputs_[1].data(), n, std::get<0>(params_));
-            } else if constexpr (kFusedHead && I == 1) {
-                return;  // pooled by the pair
-            } else {
-                activations_[I + 1] = std::get<I>(layers_).forward(activations_[I], outputs_[I].data(), n,
-                                                                   std::get<I>(params_), context);
+            if (std::exchange(pooled, false)) return;
+            if constexpr (pair_at<I>()) {
+                if (trained_pair_at<I>() || !context.training) {
+                    activations_[I + 1] = nullptr;
+                    activations_[I + 2] = Pair<I>::forward(activations_[I], outputs_[I + 1].data(), n,
+                                                           std::get<I>(params_));
+                    pooled = true;
+                    return;
+                }
             }
+            activations_[I + 1] = std::get<I>(layers_).forward(activations_[I], outputs_[I].data(), n,
+                                                               std::get<I>(params_), context);
         });
         using Loss = SoftmaxCrossEntropyKernels<Arch::classes>;
         auto totals_view = view(totals.data(), 2);
