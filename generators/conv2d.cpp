@@ -65,7 +65,7 @@ public:
         // the whole reduction inside, so each input value is broadcast once
         // per weight vector and the accumulators never leave registers.
         const int vec = std::min<int>(vector_width(), out_channels);
-        const int co_tile = tailor::vector_tile(out_channels, vec, tailor::register_tile_vectors(get_target()));
+        const int co_tile = tailor::vector_tile(out_channels, vec, tailor::row_tile_vectors(out_width(), get_target()));
         const int x_tile = tailor::column_tile(out_width(), co_tile / vec, get_target());
         Var coo("coo"), coi("coi"), xo("xo"), xi("xi"), yn("yn");
         output.split(co, coo, coi, co_tile, TailStrategy::ShiftInwards)
