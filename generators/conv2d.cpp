@@ -232,8 +232,8 @@ public:
                 .unroll(ci)
                 .unroll(kx);
         }
-        bias_sum.compute_at(d_bias, Var::outermost()).vectorize(co, vec);
-        bias_sum.update().vectorize(co, vec);
+        tailor::schedule_bias_gradient_by_halves(bias_sum, r.x, r.y, r.z, input.dim(3).extent(), co, out_channels,
+                                                 get_target());
         d_bias.vectorize(co, vec);
     }
 

@@ -192,17 +192,8 @@ public:
             .unroll(co)
             .unroll(xi);
         d_weights.vectorize(co, vec);
-        // The bias's sum reads two pooled-size arrays from memory: in the
-        // same two halves, in parallel.
-        RVar halves("halves"), images("images");
-        Var half("half");
-        Func bias_per_half = bias_sum.update()
-                                 .split(rb.z, halves, images, (input.dim(3).extent() + 1) / 2, TailStrategy::GuardWithIf)
-                                 .rfactor(halves, half);
-        bias_sum.compute_root().vectorize(co, vec);
-        bias_sum.update().vectorize(co, vec);
-        bias_per_half.compute_root().vectorize(co, vec);
-        bias_per_half.update().reorder(co, rb.x, rb.y, images, half).parallel(half).vectorize(co, vec);
+        tailor::schedule_bias_gradient_by_halves(bias_sum, rb.x, rb.y, rb.z, input.dim(3).extent(), co, out_channels,
+                                                 get_target());
         d_bias.vectorize(co, vec);
     }
 

@@ -1,5 +1,5 @@
-// The CPU schedule of a 3x3 convolution's weight gradient, shared by
-// conv2d_backward_weights and conv2d_maxpool_backward_weights:
+// The CPU schedules of a 3x3 convolution's weight and bias gradients, shared
+// by conv2d_backward_weights and conv2d_maxpool_backward_weights:
 //   sum(co, ci, kx, ky) += dz(co, rx, ry, rn) * input(ci, rx + kx, ry + ky, rn)
 #pragma once
 
@@ -54,6 +54,23 @@ inline Halide::LoopLevel schedule_weight_gradient_by_halves(Halide::Func sum, co
         per_image.update().reorder(co, ci, kx, rx, ry, ky, u, half);
     }
     return LoopLevel(per_half, images);
+}
+
+// The CPU schedule of the bias gradient bias_sum(co) += g(co, rx, ry, rn): the
+// same two batch halves in parallel, each in image order, added last. (Run on
+// one core, conv2d_2's took 0.2 ms of a training step while the other idled.)
+inline void schedule_bias_gradient_by_halves(Halide::Func bias_sum, const Halide::RVar &rx, const Halide::RVar &ry,
+                                             const Halide::RVar &rn, const Halide::Expr &batch,
+                                             const Halide::Var &co, int out_channels, const Halide::Target &target) {
+    using namespace Halide;
+    const int vec = std::min(out_channels, target.natural_vector_size<float>());
+    RVar halves("halves"), images("images");
+    Var half("half");
+    Func per_half = bias_sum.update().split(rn, halves, images, (batch + 1) / 2, TailStrategy::GuardWithIf).rfactor(halves, half);
+    bias_sum.compute_root().vectorize(co, vec);
+    bias_sum.update().vectorize(co, vec);
+    per_half.compute_root().vectorize(co, vec);
+    per_half.update().reorder(co, rx, ry, images, half).parallel(half).vectorize(co, vec);
 }
 
 }  // namespace tailor
