@@ -138,20 +138,24 @@ void weighted_backward_half(benchmark::State &state) {
 }
 
 // A fused conv2d + maxpool pair (tailor::Conv2DMaxPool): forward, as
-// inference runs it, or the backward pass of a pair that training runs fused
-// (it recomputes the convolution).
-template <typename Conv, typename Pool, bool Backward>
+// inference runs it, or training's forward and backward passes.
+template <typename Conv, typename Pool, bool Training>
 void conv2d_maxpool(benchmark::State &state) {
     const int n = static_cast<int>(state.range(0));
     using Fused = tailor::Conv2DMaxPool<Conv, Pool>;
     LayerFixture<Conv> f(n);
     Floats pooled(Pool::out.size() * n), d_pooled = random_values(Pool::out.size() * n, 4);
-    Fused::forward(f.x.data(), pooled.data(), n, f.params);
+    tailor::KernelMemory<uint8_t> argmax(Pool::out.size() * n);
     for (auto _ : state) {
-        if constexpr (Backward) {
+        if constexpr (!Training) {
+            Fused::forward(f.x.data(), pooled.data(), n, f.params);
+        } else if constexpr (Fused::Kernels::recomputes) {
+            Fused::forward(f.x.data(), pooled.data(), n, f.params);
             Fused::backward(f.x.data(), pooled.data(), d_pooled.data(), n, f.params, f.grads);
         } else {
-            Fused::forward(f.x.data(), pooled.data(), n, f.params);
+            Fused::forward_argmax(f.x.data(), pooled.data(), argmax.data(), n, f.params);
+            Fused::backward_argmax(f.x.data(), pooled.data(), argmax.data(), d_pooled.data(), f.dx.data(), n,
+                                   f.params, f.grads);
         }
     }
     state.SetItemsProcessed(state.iterations() * n);
@@ -223,10 +227,8 @@ void register_architecture() {
                      const std::string pair = arch + "/" + rows[I].name + "+" + rows[I + 1].name + "/";
                      added.push_back(
                          benchmark::RegisterBenchmark((pair + "forward").c_str(), conv2d_maxpool<L, Next, false>));
-                     if constexpr (tailor::Conv2DMaxPool<L, Next>::Kernels::trains) {
-                         added.push_back(
-                             benchmark::RegisterBenchmark((pair + "backward").c_str(), conv2d_maxpool<L, Next, true>));
-                     }
+                     added.push_back(benchmark::RegisterBenchmark((pair + "training").c_str(),
+                                                                  conv2d_maxpool<L, Next, true>));
                  }
              }
              for (auto *b : added) {

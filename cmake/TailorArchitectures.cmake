@@ -43,18 +43,19 @@ macro(_tailor_bind key)
 endmacro()
 
 # Kernels and binding of a conv2d + maxpool pair fused into one (see
-# generators/conv2d_maxpool.cpp): its forward pass, which inference runs, and
-# when `trains` is true also its backward pass, so that training runs the
-# pair too. A macro, as _tailor_bind.
-macro(_tailor_fused_conv2d_maxpool fused_key fw fh fci fco frelu trains)
-    set(passes forward)
-    if (${trains})
-        list(APPEND passes backward_weights)
+# generators/conv2d_maxpool.cpp): inference's forward pass, and training's
+# kernels, which recompute the convolution when `recomputes` is true and
+# store each window's argmax otherwise. A macro, as _tailor_bind.
+macro(_tailor_fused_conv2d_maxpool fused_key fw fh fci fco frelu recomputes)
+    if (${recomputes})
+        set(passes forward backward_weights)
+    else ()
+        set(passes forward forward_argmax backward_weights_argmax backward_data_argmax)
     endif ()
     string(CONCAT snippet
            "template <> struct Conv2DMaxPoolKernels<${fw}, ${fh}, ${fci}, ${fco}, ${frelu}> {\n"
            "    static constexpr bool available = true;\n"
-           "    static constexpr bool trains = ${trains};\n")
+           "    static constexpr bool recomputes = ${recomputes};\n")
     foreach (pass IN LISTS passes)
         _tailor_kernel(${ARG_GENERATOR} conv2d_maxpool_${pass} conv2d_maxpool_${pass}_${fused_key}
                        width=${fw} height=${fh} in_channels=${fci} out_channels=${fco} relu=${frelu})
@@ -141,14 +142,14 @@ function(tailor_add_architectures)
                        "};\n")
                 _tailor_bind(conv2d_${key})
                 # A maxpool after a conv2d fuses with it. A first convolution
-                # over few channels (the image) is memory-bound, so training
-                # runs that pair fused too, recomputing the convolution.
+                # over few channels (the image) is memory-bound: training
+                # recomputes it rather than store anything.
                 list(LENGTH layers position)
-                set(trains false)
+                set(recomputes false)
                 if (position EQUAL 0 AND ci LESS_EQUAL 4)
-                    set(trains true)
+                    set(recomputes true)
                 endif ()
-                set(last_conv ${key} ${w} ${h} ${ci} ${co} ${relu} ${trains})
+                set(last_conv ${key} ${w} ${h} ${ci} ${co} ${relu} ${recomputes})
                 list(APPEND layers "Conv2D<${w}, ${h}, ${ci}, ${co}, ${relu}>")
                 math(EXPR w "${w} - 2")
                 math(EXPR h "${h} - 2")

@@ -98,19 +98,7 @@ public:
 
     void generate() {
         define_pre_activation_gradient(dz, output, d_output);
-        // A "full" convolution of dz with the flipped kernel; dz is zero
-        // outside the output's extent.
-        // (constant_exterior marks the inside as likely, so Halide can split
-        // off the rows and columns where every tap is inside.)
-        padded = BoundaryConditions::constant_exterior(dz, 0.0f, {{Expr(), Expr()}, {0, out_width()},
-                                                                  {0, out_height()}, {Expr(), Expr()}});
-        // Transposed so that input channels are innermost and vectorize.
-        weights_t(ci, co, kx, ky) = weights(co, ci, kx, ky);
-        r = RDom(0, out_channels, 0, kKernel, 0, kKernel, "r");
-        sum(ci, x, y, n) = 0.0f;
-        sum(ci, x, y, n) += weights_t(ci, r.x, r.y, r.z) * padded(r.x, x - r.y, y - r.z, n);
-        d_input(ci, x, y, n) = sum(ci, x, y, n);
-
+        define_backward_data(dz, out_width(), out_height(), weights, d_input);
         tailor::require_dense(weights, {out_channels, in_channels, kKernel, kKernel}, false);
         tailor::require_dense(output, {out_channels, out_width(), out_height(), 0});
         tailor::require_dense(d_output, {out_channels, out_width(), out_height(), 0});
@@ -119,50 +107,11 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
-        if (get_target().has_gpu_feature()) {
-            // One thread per input element; the zero padding and the ReLU
-            // mask are folded into its loads (dz, padded, weights_t inline).
-            Var thread = tailor::gpu_tile_channels_columns(d_input, ci, x, y, n, in_channels, width);
-            sum.compute_at(d_input, thread);
-            sum.update().unroll(r.y).unroll(r.z);
-            return;
-        }
-        const int vec = std::min<int>(vector_width(), in_channels);
-        const int ci_tile = tailor::vector_tile(in_channels, vec, tailor::register_tile_vectors(get_target()));
-        const int x_tile = tailor::column_tile(width, ci_tile / vec, get_target());
-        Var cio("cio"), cii("cii"), xo("xo"), xi("xi");
-        weights_t.compute_root().vectorize(ci, vec);
-        // The masked gradient of one image is stored; the zero padding stays
-        // inline: with the tile's columns and both tap loops unrolled, each
-        // tap that falls outside is known at compile time and costs nothing.
-        dz.compute_at(d_input, n).vectorize(Var("c"), std::min<int>(vector_width(), out_channels));
-        d_input.split(ci, cio, cii, ci_tile, TailStrategy::ShiftInwards)
-            .split(x, xo, xi, x_tile, TailStrategy::ShiftInwards)
-            .reorder(cii, xi, cio, xo, y, n)
-            .parallel(n)
-            .vectorize(cii, vec)
-            .unroll(xi);
-        if (height <= 16) {
-            // Every row unrolled too, so that no tap needs a bounds test:
-            // split off, the border rows still tested each tap (conv2d_2
-            // 2.8 -> 2.4 ms, conv2d_3 1.0 -> 0.75 ms at batch 128). Taller
-            // images would unroll into too much code.
-            d_input.unroll(y);
-        }
-        sum.compute_at(d_input, cio).vectorize(ci, vec).unroll(ci).unroll(x);
-        sum.update()
-            .reorder(ci, x, r.x, r.y, r.z, y, n)
-            .vectorize(ci, vec)
-            .unroll(ci)
-            .unroll(x)
-            .unroll(r.y)
-            .unroll(r.z);
+        schedule_backward_data(dz, d_input);
     }
 
 private:
-    Var ci{"ci"}, co{"co"}, x{"x"}, y{"y"}, n{"n"}, kx{"kx"}, ky{"ky"};
-    RDom r;
-    Func dz{"dz"}, padded{"padded"}, weights_t{"weights_t"}, sum{"sum"};
+    Func dz{"dz"};
 };
 
 class Conv2DBackwardWeights : public Conv2DBase<Conv2DBackwardWeights> {

@@ -1,19 +1,30 @@
 // conv2d_maxpool: a 3x3 "valid" convolution with bias and optional ReLU, and
-// the 2x2 stride-2 max pooling after it, as one pair of kernels. Meant for a
-// convolution over few input channels (the image itself): its 9 x in_channels
-// multiply-adds per output cost less than storing and reloading the output,
-// which is the largest tensor of the network. So the forward pass writes only
-// the pooled map, and the backward pass recomputes the convolution of each
-// image in cache to route the gradient. Layout as conv2d.cpp and maxpool.cpp.
+// the 2x2 stride-2 max pooling after it, as one set of kernels whose
+// interface is the pooled map and its gradient: the convolution's output is
+// never stored, and its outputs that pooling drops (an odd last row or
+// column) are never computed. Layout as conv2d.cpp and maxpool.cpp.
 //
-//   conv2d_maxpool_forward           input (ci,w,h,n), weights (co,ci,3,3), bias (co)
-//                                    -> output (co,(w-2)/2,(h-2)/2,n)
-//   conv2d_maxpool_backward_weights  input, weights, bias, output, d_output
-//                                    -> d_weights (co,ci,3,3), d_bias (co)
+//   conv2d_maxpool_forward  input (ci,w,h,n), weights (co,ci,3,3), bias (co)
+//                           -> output (co,(w-2)/2,(h-2)/2,n)
 //
-// There is no input gradient: the pair reads the network's input. Results
-// equal conv2d followed by maxpool: the same sums in the same order, the same
-// first-maximum routing, ReLU's mask read from the pooled output.
+// Training needs each window's maximum to route the gradient. Two ways:
+// - recompute, for a convolution over few input channels (the image itself),
+//   whose 9 x in_channels multiply-adds per output cost less than storing
+//   anything: the backward pass recomputes each image's sums in cache.
+//     conv2d_maxpool_backward_weights  input, weights, bias, output, d_output
+//                                      -> d_weights (co,ci,3,3), d_bias (co)
+//   It computes no input gradient: such a pair reads the network's input.
+// - argmax: the forward pass also stores each window's first maximum as a
+//   byte (0..3), a quarter of the pooled map's size.
+//     conv2d_maxpool_forward_argmax          input, weights, bias
+//                                            -> (output, argmax (co,pw,ph,n))
+//     conv2d_maxpool_backward_weights_argmax input, argmax, output, d_output
+//                                            -> d_weights, d_bias
+//     conv2d_maxpool_backward_data_argmax    weights, argmax, output, d_output
+//                                            -> d_input (ci,w,h,n)
+//
+// Results equal conv2d followed by maxpool: the same sums in the same order,
+// the same first-maximum routing, ReLU's mask read from the pooled output.
 #include "conv2d_base.h"
 #include "pooling.h"
 #include "weight_gradient.h"
@@ -27,10 +38,8 @@ using tailor::kKernel;
 template <typename Self>
 class Conv2DMaxPoolBase : public tailor::Conv2DGenerator<Self> {
 protected:
-    int conv_width() const { return this->out_width(); }
-    int conv_height() const { return this->out_height(); }
-    int pooled_width() const { return conv_width() / 2; }
-    int pooled_height() const { return conv_height() / 2; }
+    int pooled_width() const { return this->out_width() / 2; }
+    int pooled_height() const { return this->out_height() / 2; }
     int vector_width() const { return std::min<int>(this->out_channels, this->natural_vector()); }
 
     // The activation before pooling, the sum as conv2d_forward's.
@@ -41,46 +50,92 @@ protected:
         activation(co, x, y, n) = this->relu ? max(conv(co, x, y, n), 0.0f) : conv(co, x, y, n);
     }
 
-    template <typename InputBuffer, typename WeightsBuffer, typename BiasBuffer, typename OutputBuffer>
-    void require_shapes(InputBuffer &input, WeightsBuffer &weights, BiasBuffer &bias, OutputBuffer &output) {
-        tailor::require_dense(input, {this->in_channels, this->width, this->height, 0});
-        tailor::require_dense(weights, {this->out_channels, this->in_channels, kKernel, kKernel}, false);
-        tailor::require_dense(bias, {this->out_channels}, false);
-        tailor::require_dense(output, {this->out_channels, pooled_width(), pooled_height(), 0});
+    // Window (px, py)'s four activations, in maxpool's order.
+    Expr window(int i, Expr px, Expr py) const {
+        return activation(co, 2 * px + i % 2, 2 * py + i / 2, n);
+    }
+    Expr pooled(const Expr &px, const Expr &py) const {
+        return tailor::window_max(window(0, px, py), window(1, px, py), window(2, px, py), window(3, px, py));
+    }
+    Expr first_max(const Expr &px, const Expr &py) const {
+        return tailor::window_first_max(window(0, px, py), window(1, px, py), window(2, px, py), window(3, px, py));
     }
 
-    Var co{"co"}, x{"x"}, y{"y"}, n{"n"};
-    RDom r;
-    Func conv{"conv"}, activation{"activation"};
-};
-
-class Conv2DMaxPoolForward : public Conv2DMaxPoolBase<Conv2DMaxPoolForward> {
-public:
-    Input<Buffer<float>> input{"input", 4};
-    Input<Buffer<float>> weights{"weights", 4};
-    Input<Buffer<float>> bias{"bias", 1};
-    Output<Buffer<float>> output{"output", 4};
-
-    void generate() {
-        define_activation(input, weights, bias);
-        output(co, px, py, n) = tailor::window_max(activation(co, 2 * px, 2 * py, n), activation(co, 2 * px + 1, 2 * py, n),
-                                                   activation(co, 2 * px, 2 * py + 1, n),
-                                                   activation(co, 2 * px + 1, 2 * py + 1, n));
-        require_shapes(input, weights, bias, output);
+    // The gradient at the convolution's sums, from `argmax`(co, px, py, n):
+    // each window's d_output goes to its maximum, where ReLU let it through
+    // when the maximum (the pooled output) is positive.
+    template <typename OutputBuffer, typename GradBuffer>
+    void define_routed_gradient(OutputBuffer &output, GradBuffer &d_output) {
+        const Expr window_x = x / 2, window_y = y / 2;
+        const Expr inside = window_x < pooled_width() && window_y < pooled_height();
+        const Expr wx = min(window_x, pooled_width() - 1), wy = min(window_y, pooled_height() - 1);
+        const Expr position = (x % 2) + 2 * (y % 2);
+        Expr routed = inside && argmax(co, wx, wy, n) == position;
+        if (this->relu) routed = routed && output(co, wx, wy, n) > 0.0f;
+        dz(co, x, y, n) = select(routed, d_output(co, wx, wy, n), 0.0f);
     }
 
-    void schedule() {
-        if (get_auto_schedule()) return;
-        if (get_target().has_gpu_feature()) {
-            // One thread per pooled output; its four sums run in registers.
-            tailor::gpu_tile_channels_columns(output, co, px, py, n, out_channels, pooled_width());
+    // The weight and bias gradients from dz, over the pixels the windows
+    // cover; the bias's is the routed gradient's sum, one term per window.
+    template <typename InputBuffer, typename OutputBuffer, typename GradBuffer>
+    void define_parameter_gradients(InputBuffer &input, OutputBuffer &output, GradBuffer &d_output,
+                                    Func d_weights, Func d_bias) {
+        rw = RDom(0, 2 * pooled_width(), 0, 2 * pooled_height(), 0, input.dim(3).extent(), "rw");
+        sum(co, ci, kx, ky) = 0.0f;
+        sum(co, ci, kx, ky) += dz(co, rw.x, rw.y, rw.z) * input(ci, rw.x + kx, rw.y + ky, rw.z);
+        d_weights(co, ci, kx, ky) = sum(co, ci, kx, ky);
+        rb = RDom(0, pooled_width(), 0, pooled_height(), 0, input.dim(3).extent(), "rb");
+        Expr window_gradient = d_output(co, rb.x, rb.y, rb.z);
+        if (this->relu) window_gradient = select(output(co, rb.x, rb.y, rb.z) > 0.0f, window_gradient, 0.0f);
+        bias_sum(co) = 0.0f;
+        bias_sum(co) += window_gradient;
+        d_bias(co) = bias_sum(co);
+    }
+
+    // GPU: the routed gradient is stored (a thread per element); then one
+    // thread per weight and per bias sums its pixels and samples in a fixed
+    // order. CPU: the two batch halves of weight_gradient.h; each image's
+    // routed gradient is made in cache just before the weight tiles read it,
+    // window by window so that each element's position in its window is a
+    // constant.
+    void schedule_parameter_gradients(Func d_weights, Func d_bias, const Expr &batch) {
+        const int co_extent = this->out_channels, ci_extent = this->in_channels;
+        if (this->get_target().has_gpu_feature()) {
+            dz.compute_root();
+            tailor::gpu_tile_channels_columns(dz, co, x, y, n, co_extent, this->out_width());
+            Var thread = tailor::gpu_tile_channels_columns(d_weights, co, ci, kx, ky, co_extent, ci_extent);
+            sum.compute_at(d_weights, thread);
+            bias_sum.compute_at(d_bias, tailor::gpu_tile_1d(d_bias, co, co_extent));
             return;
         }
-        // Register tile: channel vectors x a few pooled columns, whose 2x2
-        // windows of sums are all accumulators; the sums never reach memory.
+        const LoopLevel image = tailor::schedule_weight_gradient_by_halves(sum, rw.x, rw.y, rw.z, batch, co, ci, kx, ky,
+                                                                           co_extent, ci_extent, this->get_target());
         const int vec = vector_width();
-        const int co_tile = tailor::vector_tile(out_channels, vec, tailor::register_tile_vectors(get_target()));
-        const int px_tile = tailor::column_tile(pooled_width(), 4 * co_tile / vec, get_target());
+        Var wxi("wxi"), wyi("wyi");
+        dz.compute_at(image)
+            .split(x, wx, wxi, 2)
+            .split(y, wy, wyi, 2)
+            .reorder(co, wxi, wx, wyi, wy)
+            .vectorize(co, vec)
+            .unroll(wxi)
+            .unroll(wyi);
+        d_weights.vectorize(co, vec);
+        tailor::schedule_bias_gradient_by_halves(bias_sum, rb.x, rb.y, rb.z, batch, co, co_extent, this->get_target());
+        d_bias.vectorize(co, vec);
+    }
+
+    // The CPU and GPU schedules of a pooled output (co, px, py, n): a
+    // register tile of channel vectors x a few pooled columns, whose 2x2
+    // windows of sums are all accumulators; the sums never reach memory.
+    void schedule_pooled(Func output) {
+        if (this->get_target().has_gpu_feature()) {
+            // One thread per pooled output; its four sums run in registers.
+            tailor::gpu_tile_channels_columns(output, co, px, py, n, this->out_channels, pooled_width());
+            return;
+        }
+        const int vec = vector_width();
+        const int co_tile = tailor::vector_tile(this->out_channels, vec, tailor::register_tile_vectors(this->get_target()));
+        const int px_tile = tailor::column_tile(pooled_width(), 4 * co_tile / vec, this->get_target());
         Var coo("coo"), coi("coi"), pxo("pxo"), pxi("pxi"), yn("yn");
         output.split(co, coo, coi, co_tile, TailStrategy::ShiftInwards)
             .split(px, pxo, pxi, px_tile, TailStrategy::ShiftInwards)
@@ -93,8 +148,72 @@ public:
         conv.update().reorder(co, x, y, r.x, r.y, r.z, n).vectorize(co, vec).unroll(co).unroll(x).unroll(y);
     }
 
-private:
-    Var px{"px"}, py{"py"};
+    template <typename Buffer>
+    void require_pooled(Buffer &buffer) {
+        tailor::require_dense(buffer, {this->out_channels, pooled_width(), pooled_height(), 0});
+    }
+    template <typename Buffer>
+    void require_input(Buffer &buffer) {
+        tailor::require_dense(buffer, {this->in_channels, this->width, this->height, 0});
+    }
+    template <typename Buffer>
+    void require_weights(Buffer &buffer) {
+        tailor::require_dense(buffer, {this->out_channels, this->in_channels, kKernel, kKernel}, false);
+    }
+    template <typename Buffer>
+    void require_bias(Buffer &buffer) {
+        tailor::require_dense(buffer, {this->out_channels}, false);
+    }
+
+    Var co{"co"}, ci{"ci"}, x{"x"}, y{"y"}, n{"n"}, px{"px"}, py{"py"}, kx{"kx"}, ky{"ky"}, wx{"wx"}, wy{"wy"};
+    RDom r, rw, rb;
+    Func conv{"conv"}, activation{"activation"}, argmax{"argmax"}, dz{"dz"}, sum{"sum"}, bias_sum{"bias_sum"};
+};
+
+class Conv2DMaxPoolForward : public Conv2DMaxPoolBase<Conv2DMaxPoolForward> {
+public:
+    Input<Buffer<float>> input{"input", 4};
+    Input<Buffer<float>> weights{"weights", 4};
+    Input<Buffer<float>> bias{"bias", 1};
+    Output<Buffer<float>> output{"output", 4};
+
+    void generate() {
+        define_activation(input, weights, bias);
+        output(co, px, py, n) = pooled(px, py);
+        require_input(input);
+        require_weights(weights);
+        require_bias(bias);
+        require_pooled(output);
+    }
+
+    void schedule() {
+        if (get_auto_schedule()) return;
+        schedule_pooled(output);
+    }
+};
+
+class Conv2DMaxPoolForwardArgmax : public Conv2DMaxPoolBase<Conv2DMaxPoolForwardArgmax> {
+public:
+    Input<Buffer<float>> input{"input", 4};
+    Input<Buffer<float>> weights{"weights", 4};
+    Input<Buffer<float>> bias{"bias", 1};
+    Output<Func> output{"output", {Float(32), UInt(8)}, 4};  // pooled map, each window's first maximum
+
+    void generate() {
+        define_activation(input, weights, bias);
+        output(co, px, py, n) = Tuple(pooled(px, py), cast<uint8_t>(first_max(px, py)));
+        require_input(input);
+        require_weights(weights);
+        require_bias(bias);
+        auto buffers = Func(output).output_buffers();
+        require_pooled(buffers[0]);
+        tailor::require_dense_strides(buffers[1], {out_channels, pooled_width(), pooled_height()});
+    }
+
+    void schedule() {
+        if (get_auto_schedule()) return;
+        schedule_pooled(output);
+    }
 };
 
 class Conv2DMaxPoolBackwardWeights : public Conv2DMaxPoolBase<Conv2DMaxPoolBackwardWeights> {
@@ -109,75 +228,30 @@ public:
 
     void generate() {
         define_activation(input, weights, bias);
-        argmax(co, px, py, n) = tailor::window_first_max(
-            activation(co, 2 * px, 2 * py, n), activation(co, 2 * px + 1, 2 * py, n),
-            activation(co, 2 * px, 2 * py + 1, n), activation(co, 2 * px + 1, 2 * py + 1, n));
-
-        // The gradient at the convolution's sums: each window's d_output goes
-        // to its maximum, where ReLU let it through when the maximum (the
-        // pooled output) is positive.
-        const Expr window_x = x / 2, window_y = y / 2;
-        const Expr inside = window_x < pooled_width() && window_y < pooled_height();
-        const Expr wx = min(window_x, pooled_width() - 1), wy = min(window_y, pooled_height() - 1);
-        const Expr position = (x % 2) + 2 * (y % 2);
-        Expr routed = inside && argmax(co, wx, wy, n) == position;
-        if (relu) routed = routed && output(co, wx, wy, n) > 0.0f;
-        dz(co, x, y, n) = select(routed, d_output(co, wx, wy, n), 0.0f);
-
-        rw = RDom(0, conv_width(), 0, conv_height(), 0, input.dim(3).extent(), "rw");
-        sum(co, ci, kx, ky) = 0.0f;
-        sum(co, ci, kx, ky) += dz(co, rw.x, rw.y, rw.z) * input(ci, rw.x + kx, rw.y + ky, rw.z);
-        d_weights(co, ci, kx, ky) = sum(co, ci, kx, ky);
-
-        // The bias gradient is the routed gradient's sum: one term per window.
-        rb = RDom(0, pooled_width(), 0, pooled_height(), 0, input.dim(3).extent(), "rb");
-        Expr window_gradient = d_output(co, rb.x, rb.y, rb.z);
-        if (relu) window_gradient = select(output(co, rb.x, rb.y, rb.z) > 0.0f, window_gradient, 0.0f);
-        bias_sum(co) = 0.0f;
-        bias_sum(co) += window_gradient;
-        d_bias(co) = bias_sum(co);
-
-        require_shapes(input, weights, bias, output);
-        tailor::require_dense(d_output, {out_channels, pooled_width(), pooled_height(), 0});
-        tailor::require_dense(d_weights, {out_channels, in_channels, kKernel, kKernel}, false);
-        tailor::require_dense(d_bias, {out_channels}, false);
+        argmax(co, px, py, n) = first_max(px, py);
+        define_routed_gradient(output, d_output);
+        define_parameter_gradients(input, output, d_output, d_weights, d_bias);
+        require_input(input);
+        require_weights(weights);
+        require_bias(bias);
+        require_pooled(output);
+        require_pooled(d_output);
+        require_weights(d_weights);
+        require_bias(d_bias);
     }
 
     void schedule() {
         if (get_auto_schedule()) return;
-        if (get_target().has_gpu_feature()) {
-            // The routed gradient is stored (a thread per element, its window
-            // recomputed in registers); then one thread per weight and per
-            // bias sums its pixels and samples in a fixed order.
-            dz.compute_root();
-            tailor::gpu_tile_channels_columns(dz, co, x, y, n, out_channels, conv_width());
-            Var thread = tailor::gpu_tile_channels_columns(d_weights, co, ci, kx, ky, out_channels, in_channels);
-            sum.compute_at(d_weights, thread);
-            bias_sum.compute_at(d_bias, tailor::gpu_tile_1d(d_bias, co, out_channels));
-            return;
-        }
-        // Each image's sums, window maxima and routed gradient are made in
-        // cache just before the weight tiles read them, so nothing of the size
-        // of the convolution's output reaches memory.
-        const LoopLevel image = tailor::schedule_weight_gradient_by_halves(
-            sum, rw.x, rw.y, rw.z, input.dim(3).extent(), co, ci, kx, ky, out_channels, in_channels, get_target());
-        const int vec = vector_width();
-        const int co_tile = tailor::vector_tile(out_channels, vec, tailor::register_tile_vectors(get_target()));
+        schedule_parameter_gradients(d_weights, d_bias, input.dim(3).extent());
+        if (get_target().has_gpu_feature()) return;  // the window maxima inline in each dz thread
         // One image's sums, a row pair at a time, in register tiles of channel
         // vectors x columns (update stages cannot shift a tile inwards: the
         // last one is guarded; and a vector per column is left to operands,
-        // or LLVM spills accumulators). The routed gradient is made window
-        // by window, so that each element's position in its window is a
-        // constant.
-        const int x_tile = tailor::column_tile(conv_width(), co_tile / vec + 1, get_target());
-        Var wx("wx"), wxi("wxi"), wy("wy"), wyi("wyi"), xo("xo"), xi("xi");
-        dz.compute_at(image)
-            .split(x, wx, wxi, 2)
-            .split(y, wy, wyi, 2)
-            .reorder(co, wxi, wx, wyi, wy)
-            .vectorize(co, vec)
-            .unroll(wxi)
-            .unroll(wyi);
+        // or LLVM spills accumulators).
+        const int vec = vector_width();
+        const int co_tile = tailor::vector_tile(out_channels, vec, tailor::register_tile_vectors(get_target()));
+        const int x_tile = tailor::column_tile(out_width(), co_tile / vec + 1, get_target());
+        Var xo("xo"), xi("xi");
         argmax.compute_at(dz, wy).vectorize(co, vec);
         conv.compute_at(dz, wy)
             .split(x, xo, xi, x_tile, TailStrategy::GuardWithIf)
@@ -191,19 +265,66 @@ public:
             .vectorize(co, vec)
             .unroll(co)
             .unroll(xi);
-        d_weights.vectorize(co, vec);
-        tailor::schedule_bias_gradient_by_halves(bias_sum, rb.x, rb.y, rb.z, input.dim(3).extent(), co, out_channels,
-                                                 get_target());
-        d_bias.vectorize(co, vec);
+    }
+};
+
+class Conv2DMaxPoolBackwardWeightsArgmax : public Conv2DMaxPoolBase<Conv2DMaxPoolBackwardWeightsArgmax> {
+public:
+    Input<Buffer<float>> input{"input", 4};
+    Input<Buffer<uint8_t>> window_argmax{"argmax", 4};
+    Input<Buffer<float>> output{"output", 4};
+    Input<Buffer<float>> d_output{"d_output", 4};
+    Output<Buffer<float>> d_weights{"d_weights", 4};
+    Output<Buffer<float>> d_bias{"d_bias", 1};
+
+    void generate() {
+        argmax(co, px, py, n) = cast<int>(window_argmax(co, px, py, n));
+        define_routed_gradient(output, d_output);
+        define_parameter_gradients(input, output, d_output, d_weights, d_bias);
+        require_input(input);
+        require_pooled(window_argmax);
+        require_pooled(output);
+        require_pooled(d_output);
+        require_weights(d_weights);
+        require_bias(d_bias);
     }
 
-private:
-    Var ci{"ci"}, kx{"kx"}, ky{"ky"}, px{"px"}, py{"py"};
-    RDom rw, rb;
-    Func argmax{"argmax"}, dz{"dz"}, sum{"sum"}, bias_sum{"bias_sum"};
+    void schedule() {
+        if (get_auto_schedule()) return;
+        schedule_parameter_gradients(d_weights, d_bias, input.dim(3).extent());
+    }
+};
+
+class Conv2DMaxPoolBackwardDataArgmax : public Conv2DMaxPoolBase<Conv2DMaxPoolBackwardDataArgmax> {
+public:
+    Input<Buffer<float>> weights{"weights", 4};
+    Input<Buffer<uint8_t>> window_argmax{"argmax", 4};
+    Input<Buffer<float>> output{"output", 4};
+    Input<Buffer<float>> d_output{"d_output", 4};
+    Output<Buffer<float>> d_input{"d_input", 4};
+
+    void generate() {
+        argmax(co, px, py, n) = cast<int>(window_argmax(co, px, py, n));
+        define_routed_gradient(output, d_output);
+        // dz is zero beyond the windows, so those taps are skipped too.
+        define_backward_data(dz, 2 * pooled_width(), 2 * pooled_height(), weights, d_input);
+        require_weights(weights);
+        require_pooled(window_argmax);
+        require_pooled(output);
+        require_pooled(d_output);
+        require_input(d_input);
+    }
+
+    void schedule() {
+        if (get_auto_schedule()) return;
+        schedule_backward_data(dz, d_input);
+    }
 };
 
 }  // namespace
 
 HALIDE_REGISTER_GENERATOR(Conv2DMaxPoolForward, conv2d_maxpool_forward)
+HALIDE_REGISTER_GENERATOR(Conv2DMaxPoolForwardArgmax, conv2d_maxpool_forward_argmax)
 HALIDE_REGISTER_GENERATOR(Conv2DMaxPoolBackwardWeights, conv2d_maxpool_backward_weights)
+HALIDE_REGISTER_GENERATOR(Conv2DMaxPoolBackwardWeightsArgmax, conv2d_maxpool_backward_weights_argmax)
+HALIDE_REGISTER_GENERATOR(Conv2DMaxPoolBackwardDataArgmax, conv2d_maxpool_backward_data_argmax)

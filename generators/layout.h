@@ -119,4 +119,15 @@ void require_dense(Param &buffer, const std::vector<int> &extents, bool batch_la
     }
 }
 
+// The strides alone of a dense buffer, for the buffers of a Tuple output
+// after the first, which share the first's mins and extents.
+template <typename Param>
+void require_dense_strides(Param &buffer, const std::vector<int> &extents) {
+    Halide::Expr stride = 1;
+    for (int d = 0; d < static_cast<int>(extents.size()); d++) {
+        buffer.dim(d).set_stride(stride);
+        stride = stride * extents[d];
+    }
+}
+
 }  // namespace tailor

@@ -47,7 +47,7 @@ struct MaxPoolKernels;
 template <int W, int H, int CI, int CO, bool Relu>
 struct Conv2DMaxPoolKernels {
     static constexpr bool available = false;
-    static constexpr bool trains = false;
+    static constexpr bool recomputes = false;
 };
 template <int In, int Out, bool Relu>
 struct DenseKernels;
@@ -117,38 +117,64 @@ struct MaxPool {
 };
 
 // A conv2d and the maxpool after it as one pair of kernels (see
-// generators/conv2d_maxpool.cpp). Its forward pass writes only the pooled map:
-// inference runs every pair so, and skips the convolution's outputs that
-// pooling drops. Where Kernels::trains (a first conv2d over few channels),
-// training runs the pair too, and the backward pass takes the pooled map's
-// gradient and recomputes the convolution; it needs no input gradient.
+// generators/conv2d_maxpool.cpp), whose interface is the pooled map and its
+// gradient: the convolution's output is never stored, and its outputs that
+// pooling drops are never computed. In training, where Kernels::recomputes (a
+// first conv2d over few channels) the backward pass recomputes each image's
+// convolution and computes no input gradient; elsewhere the forward pass also
+// stores each window's argmax (a byte) for the backward pass.
 template <typename Conv, typename Pool>
 struct Conv2DMaxPool {
     using Kernels = Conv2DMaxPoolKernels<Conv::in.width, Conv::in.height, Conv::in.channels, Conv::out.channels,
                                          Conv::relu>;
+    using Params = typename Conv::Params;
     static constexpr Shape in = Conv::in;
     static constexpr Shape out = Pool::out;
 
     // x (ci,w,h,n) -> y (co,(w-2)/2,(h-2)/2,n)
-    static const float *forward(const float *x, float *y, int n, const typename Conv::Params &p) {
-        check_kernel(Kernels::forward(view(x, in.channels, in.width, in.height, n), weights(p.weights.data),
-                                      view(p.bias.data, out.channels), pooled(y, n)),
+    static const float *forward(const float *x, float *y, int n, const Params &p) {
+        check_kernel(Kernels::forward(input(x, n), weights(p.weights.data), bias(p.bias.data), pooled(y, n)),
                      "conv2d_maxpool_forward");
         return y;
     }
 
-    // x, y, dy (as y) -> grads; only where Kernels::trains
-    static void backward(const float *x, const float *y, const float *dy, int n, const typename Conv::Params &p,
-                         typename Conv::Params &grads) {
-        check_kernel(Kernels::backward_weights(view(x, in.channels, in.width, in.height, n), weights(p.weights.data),
-                                               view(p.bias.data, out.channels), pooled(y, n), pooled(dy, n),
-                                               weights(grads.weights.data), view(grads.bias.data, out.channels)),
+    // x, y, dy (as y) -> grads; where Kernels::recomputes
+    static void backward(const float *x, const float *y, const float *dy, int n, const Params &p, Params &grads) {
+        check_kernel(Kernels::backward_weights(input(x, n), weights(p.weights.data), bias(p.bias.data), pooled(y, n),
+                                               pooled(dy, n), weights(grads.weights.data), bias(grads.bias.data)),
                      "conv2d_maxpool_backward_weights");
     }
 
+    // x -> y, argmax (as y, one byte each); where !Kernels::recomputes
+    static const float *forward_argmax(const float *x, float *y, uint8_t *argmax, int n, const Params &p) {
+        check_kernel(Kernels::forward_argmax(input(x, n), weights(p.weights.data), bias(p.bias.data), pooled(y, n),
+                                             pooled(argmax, n)),
+                     "conv2d_maxpool_forward_argmax");
+        return y;
+    }
+
+    // x, y, argmax, dy -> grads, and dx unless it is null
+    static void backward_argmax(const float *x, const float *y, const uint8_t *argmax, const float *dy, float *dx,
+                                int n, const Params &p, Params &grads) {
+        auto window_argmax = pooled(argmax, n), output = pooled(y, n), d_output = pooled(dy, n);
+        check_kernel(Kernels::backward_weights_argmax(input(x, n), window_argmax, output, d_output,
+                                                      weights(grads.weights.data), bias(grads.bias.data)),
+                     "conv2d_maxpool_backward_weights_argmax");
+        if (dx) {
+            check_kernel(Kernels::backward_data_argmax(weights(p.weights.data), window_argmax, output, d_output,
+                                                       input(dx, n)),
+                         "conv2d_maxpool_backward_data_argmax");
+        }
+    }
+
 private:
+    static auto input(const float *data, int n) { return view(data, in.channels, in.width, in.height, n); }
     static auto weights(const float *data) { return view(data, out.channels, in.channels, 3, 3); }
-    static auto pooled(const float *data, int n) { return view(data, out.channels, out.width, out.height, n); }
+    static auto bias(const float *data) { return view(data, out.channels); }
+    template <typename T>
+    static auto pooled(const T *data, int n) {
+        return view(data, out.channels, out.width, out.height, n);
+    }
 };
 
 // Whether layers First, Second run as a Conv2DMaxPool.

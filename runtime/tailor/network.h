@@ -44,8 +44,8 @@ class Network final : public Model {
 
     static constexpr uint64_t kInitStream = 1;
 
-    // Layers I and I + 1 as one Conv2DMaxPool, in inference; and in
-    // training too where it `trains`, so that layer I's output is never stored.
+    // Layers I and I + 1 as one Conv2DMaxPool (a conv2d and the maxpool after
+    // it), in training and inference: layer I's output is never stored.
     template <std::size_t I>
     using Pair = Conv2DMaxPool<Layer<I>, Layer<std::min(I + 1, kLayers - 1)>>;
     template <std::size_t I>
@@ -56,20 +56,21 @@ class Network final : public Model {
             return false;
         }
     }
+    // Whether layer I is the maxpool of a pair.
     template <std::size_t I>
-    static constexpr bool trained_pair_at() {
-        if constexpr (pair_at<I>()) {
-            static_assert(!Pair<I>::Kernels::trains || I == 0, "a trained pair computes no input gradient");
-            return Pair<I>::Kernels::trains;
+    static constexpr bool pooled_by_pair() {
+        if constexpr (I > 0) {
+            return pair_at<I - 1>();
         } else {
             return false;
         }
     }
-    // Whether layer I is the maxpool of a trained pair.
+    // Whether the pair at I stores each window's argmax in training.
     template <std::size_t I>
-    static constexpr bool pooled_by_trained_pair() {
-        if constexpr (I > 0) {
-            return trained_pair_at<I - 1>();
+    static constexpr bool stores_argmax() {
+        if constexpr (pair_at<I>()) {
+            static_assert(!Pair<I>::Kernels::recomputes || I == 0, "a recomputing pair computes no input gradient");
+            return !Pair<I>::Kernels::recomputes;
         } else {
             return false;
         }
@@ -86,10 +87,10 @@ public:
             for_each_tensor(params_, [&](Tensor &t) { arena->add_tensor(t.data - parameters_.values.data(), t.size()); });
         }
         for_each_layer([&]<std::size_t I>() {
-            constexpr bool stored = !trained_pair_at<I>();
-            outputs_[I].assign(stored ? Layer<I>::out.size() * max_batch : 0);
-            constexpr bool needed = I > 0 && !pooled_by_trained_pair<I>();
+            outputs_[I].assign(pair_at<I>() ? 0 : Layer<I>::out.size() * max_batch);
+            constexpr bool needed = I > 0 && !pooled_by_pair<I>();
             input_gradients_[I].assign(needed ? Layer<I>::in.size() * max_batch : 0);
+            if constexpr (stores_argmax<I>()) argmaxes_[I].assign(Pair<I>::out.size() * max_batch);
         });
         images_.assign(Arch::input.size() * max_batch);
         labels_.assign(max_batch);
@@ -192,9 +193,14 @@ public:
         const float *gradient = d_logits_.data();
         for_each_layer_reversed([&]<std::size_t I>() {
             context.layer_index = I;
-            if constexpr (pooled_by_trained_pair<I>()) {
+            if constexpr (pooled_by_pair<I>()) {
                 return;  // the pooled map's gradient goes to the pair as it is
-            } else if constexpr (trained_pair_at<I>()) {
+            } else if constexpr (stores_argmax<I>()) {
+                float *d_input = I == 0 ? nullptr : input_gradients_[I].data();
+                Pair<I>::backward_argmax(activations_[I], activations_[I + 2], argmaxes_[I].data(), gradient, d_input,
+                                         n, std::get<I>(params_), std::get<I>(grads_));
+                gradient = d_input;
+            } else if constexpr (pair_at<I>()) {
                 Pair<I>::backward(activations_[I], activations_[I + 2], gradient, n, std::get<I>(params_),
                                   std::get<I>(grads_));
             } else {
@@ -294,21 +300,27 @@ private:
         }
         labels_.host_changed();
         activations_[0] = images_.data();
-        bool pooled = false;  // the last layer was a pair's conv2d, run as the pair
         for_each_layer([&]<std::size_t I>() {
             context.layer_index = I;
-            if (std::exchange(pooled, false)) return;
-            if constexpr (pair_at<I>()) {
-                if (trained_pair_at<I>() || !context.training) {
-                    activations_[I + 1] = nullptr;
-                    activations_[I + 2] = Pair<I>::forward(activations_[I], outputs_[I + 1].data(), n,
-                                                           std::get<I>(params_));
-                    pooled = true;
-                    return;
+            if constexpr (pooled_by_pair<I>()) {
+                return;  // run with its conv2d
+            } else if constexpr (pair_at<I>()) {
+                float *pooled = outputs_[I + 1].data();
+                bool stored = false;
+                if constexpr (stores_argmax<I>()) {
+                    if (context.training) {
+                        Pair<I>::forward_argmax(activations_[I], pooled, argmaxes_[I].data(), n,
+                                                std::get<I>(params_));
+                        stored = true;
+                    }
                 }
+                if (!stored) Pair<I>::forward(activations_[I], pooled, n, std::get<I>(params_));
+                activations_[I + 1] = nullptr;  // never stored
+                activations_[I + 2] = pooled;
+            } else {
+                activations_[I + 1] = std::get<I>(layers_).forward(activations_[I], outputs_[I].data(), n,
+                                                                   std::get<I>(params_), context);
             }
-            activations_[I + 1] = std::get<I>(layers_).forward(activations_[I], outputs_[I].data(), n,
-                                                               std::get<I>(params_), context);
         });
         using Loss = SoftmaxCrossEntropyKernels<Arch::classes>;
         auto totals_view = view(totals.data(), 2);
@@ -324,6 +336,7 @@ private:
     ParamsTuple params_, grads_;
     TensorArena parameters_, gradients_, first_moments_, second_moments_;
     std::array<DeviceVector<float>, kLayers> outputs_, input_gradients_;
+    std::array<DeviceVector<uint8_t>, kLayers> argmaxes_;  // per pair that stores them
     std::array<const float *, kLayers + 1> activations_{};
     DeviceVector<float> images_, probabilities_, d_logits_, losses_;
     DeviceVector<int32_t> labels_;
