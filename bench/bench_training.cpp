@@ -51,17 +51,23 @@ double macs_per_image() {
     }
 }
 
-// Images/s, and for conv and dense layers GFLOP/s and its share of the
-// machine's measured FMA peak.
-template <typename L>
-void report_flops(benchmark::State &state, int n) {
+// Images/s, and GFLOP/s and peak_% of `macs` multiply-adds per image.
+void report_flops(benchmark::State &state, int n, double macs) {
     state.SetItemsProcessed(state.iterations() * n);
-    const double gflop = 2e-9 * macs_per_image<L>() * n;
+    const double gflop = 2e-9 * macs * n;
     if (gflop == 0) return;
     state.counters["GFLOP/s"] = benchmark::Counter(gflop, benchmark::Counter::kIsIterationInvariantRate);
     state.counters["peak_%"] =
         benchmark::Counter(100 * gflop / bench::fma_peak_gflops(), benchmark::Counter::kIsIterationInvariantRate);
 }
+
+// For conv and dense layers, GFLOP/s and its share of the machine's
+// measured FMA peak.
+template <typename L>
+void report_flops(benchmark::State &state, int n) {
+    report_flops(state, n, macs_per_image<L>());
+}
+
 
 template <typename L>
 struct LayerFixture {
@@ -137,28 +143,38 @@ void weighted_backward_half(benchmark::State &state) {
     report_flops<L>(state, n);
 }
 
-// A fused conv2d + maxpool pair (tailor::Conv2DMaxPool): forward, as
-// inference runs it, or training's forward and backward passes.
-template <typename Conv, typename Pool, bool Training>
+// The kernels of a fused conv2d + maxpool pair (tailor::Conv2DMaxPool). Each
+// does the multiply-adds of the convolution over the pixels the windows
+// cover (the recomputing backward pass twice: sums, then weights).
+enum class PairPass { forward, forward_argmax, backward_weights_argmax, backward_data_argmax, backward_recomputing };
+
+template <typename Conv, typename Pool, PairPass Pass>
 void conv2d_maxpool(benchmark::State &state) {
     const int n = static_cast<int>(state.range(0));
     using Fused = tailor::Conv2DMaxPool<Conv, Pool>;
     LayerFixture<Conv> f(n);
     Floats pooled(Pool::out.size() * n), d_pooled = random_values(Pool::out.size() * n, 4);
     tailor::KernelMemory<uint8_t> argmax(Pool::out.size() * n);
+    if constexpr (Fused::Kernels::recomputes) {
+        Fused::forward(f.x.data(), pooled.data(), n, f.params);
+    } else {
+        Fused::forward_argmax(f.x.data(), pooled.data(), argmax.data(), n, f.params);
+    }
     for (auto _ : state) {
-        if constexpr (!Training) {
+        if constexpr (Pass == PairPass::forward) {
             Fused::forward(f.x.data(), pooled.data(), n, f.params);
-        } else if constexpr (Fused::Kernels::recomputes) {
-            Fused::forward(f.x.data(), pooled.data(), n, f.params);
+        } else if constexpr (Pass == PairPass::backward_recomputing) {
             Fused::backward(f.x.data(), pooled.data(), d_pooled.data(), n, f.params, f.grads);
-        } else {
+        } else if constexpr (Pass == PairPass::forward_argmax) {
             Fused::forward_argmax(f.x.data(), pooled.data(), argmax.data(), n, f.params);
-            Fused::backward_argmax(f.x.data(), pooled.data(), argmax.data(), d_pooled.data(), f.dx.data(), n,
-                                   f.params, f.grads);
+        } else if constexpr (Pass == PairPass::backward_weights_argmax) {
+            Fused::backward_weights_argmax(f.x.data(), pooled.data(), argmax.data(), d_pooled.data(), n, f.grads);
+        } else {
+            Fused::backward_data_argmax(pooled.data(), argmax.data(), d_pooled.data(), f.dx.data(), n, f.params);
         }
     }
-    state.SetItemsProcessed(state.iterations() * n);
+    const double macs = 4.0 * Pool::out.width * Pool::out.height * Conv::out.channels * Conv::in.channels * 9;
+    report_flops(state, n, Pass == PairPass::backward_recomputing ? 2 * macs : macs);
 }
 
 template <typename Arch>
@@ -225,10 +241,17 @@ void register_architecture() {
                  using Next = std::tuple_element_t<I + 1, typename Arch::Layers>;
                  if constexpr (tailor::fused_conv2d_maxpool<L, Next>()) {
                      const std::string pair = arch + "/" + rows[I].name + "+" + rows[I + 1].name + "/";
-                     added.push_back(
-                         benchmark::RegisterBenchmark((pair + "forward").c_str(), conv2d_maxpool<L, Next, false>));
-                     added.push_back(benchmark::RegisterBenchmark((pair + "training").c_str(),
-                                                                  conv2d_maxpool<L, Next, true>));
+                     auto add = [&](const char *pass, auto function) {
+                         added.push_back(benchmark::RegisterBenchmark((pair + pass).c_str(), function));
+                     };
+                     add("forward", conv2d_maxpool<L, Next, PairPass::forward>);
+                     if constexpr (tailor::Conv2DMaxPool<L, Next>::Kernels::recomputes) {
+                         add("backward", conv2d_maxpool<L, Next, PairPass::backward_recomputing>);
+                     } else {
+                         add("forward_argmax", conv2d_maxpool<L, Next, PairPass::forward_argmax>);
+                         add("backward_weights", conv2d_maxpool<L, Next, PairPass::backward_weights_argmax>);
+                         add("backward_data", conv2d_maxpool<L, Next, PairPass::backward_data_argmax>);
+                     }
                  }
              }
              for (auto *b : added) {

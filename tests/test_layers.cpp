@@ -227,8 +227,8 @@ void check_conv2d_maxpool(const std::string &name) {
                     const int first = static_cast<int>(std::max_element(values, values + 4) - values);
                     if (argmax[i] != first) BOOST_FAIL(name << ": argmax " << int(argmax[i]) << " at " << i << ", expected " << first);
                 }
-                Fused::backward_argmax(x.data(), y.data(), argmax.data(), dy.data(), dx.data(), n, p.params,
-                                       grads.params);
+                Fused::backward_weights_argmax(x.data(), y.data(), argmax.data(), dy.data(), n, grads.params);
+                Fused::backward_data_argmax(y.data(), argmax.data(), dy.data(), dx.data(), n, p.params);
                 expect_close(name + " backward d_input", dx, expected.dx, 1e-5);
             }
             expect_close(name + " backward d_weights", grads.storage[0], expected.dw, 1e-5);

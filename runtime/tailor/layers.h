@@ -153,18 +153,20 @@ struct Conv2DMaxPool {
         return y;
     }
 
-    // x, y, argmax, dy -> grads, and dx unless it is null
-    static void backward_argmax(const float *x, const float *y, const uint8_t *argmax, const float *dy, float *dx,
-                                int n, const Params &p, Params &grads) {
-        auto window_argmax = pooled(argmax, n), output = pooled(y, n), d_output = pooled(dy, n);
-        check_kernel(Kernels::backward_weights_argmax(input(x, n), window_argmax, output, d_output,
+    // x, y, argmax, dy -> grads; where !Kernels::recomputes
+    static void backward_weights_argmax(const float *x, const float *y, const uint8_t *argmax, const float *dy, int n,
+                                        Params &grads) {
+        check_kernel(Kernels::backward_weights_argmax(input(x, n), pooled(argmax, n), pooled(y, n), pooled(dy, n),
                                                       weights(grads.weights.data), bias(grads.bias.data)),
                      "conv2d_maxpool_backward_weights_argmax");
-        if (dx) {
-            check_kernel(Kernels::backward_data_argmax(weights(p.weights.data), window_argmax, output, d_output,
-                                                       input(dx, n)),
-                         "conv2d_maxpool_backward_data_argmax");
-        }
+    }
+
+    // y, argmax, dy -> dx; where !Kernels::recomputes
+    static void backward_data_argmax(const float *y, const uint8_t *argmax, const float *dy, float *dx, int n,
+                                     const Params &p) {
+        check_kernel(Kernels::backward_data_argmax(weights(p.weights.data), pooled(argmax, n), pooled(y, n),
+                                                   pooled(dy, n), input(dx, n)),
+                     "conv2d_maxpool_backward_data_argmax");
     }
 
 private:

@@ -196,9 +196,11 @@ public:
             if constexpr (pooled_by_pair<I>()) {
                 return;  // the pooled map's gradient goes to the pair as it is
             } else if constexpr (stores_argmax<I>()) {
+                const float *pooled = activations_[I + 2];
+                const uint8_t *argmax = argmaxes_[I].data();
+                Pair<I>::backward_weights_argmax(activations_[I], pooled, argmax, gradient, n, std::get<I>(grads_));
                 float *d_input = I == 0 ? nullptr : input_gradients_[I].data();
-                Pair<I>::backward_argmax(activations_[I], activations_[I + 2], argmaxes_[I].data(), gradient, d_input,
-                                         n, std::get<I>(params_), std::get<I>(grads_));
+                if (d_input) Pair<I>::backward_data_argmax(pooled, argmax, gradient, d_input, n, std::get<I>(params_));
                 gradient = d_input;
             } else if constexpr (pair_at<I>()) {
                 Pair<I>::backward(activations_[I], activations_[I + 2], gradient, n, std::get<I>(params_),
