@@ -148,6 +148,12 @@ protected:
         conv.update().reorder(co, x, y, r.x, r.y, r.z, n).vectorize(co, vec).unroll(co).unroll(x).unroll(y);
     }
 
+    template <typename InputBuffer, typename WeightsBuffer, typename BiasBuffer>
+    void require_convolution(InputBuffer &input, WeightsBuffer &weights, BiasBuffer &bias) {
+        require_input(input);
+        require_weights(weights);
+        require_bias(bias);
+    }
     template <typename Buffer>
     void require_pooled(Buffer &buffer) {
         tailor::require_dense(buffer, {this->out_channels, pooled_width(), pooled_height(), 0});
@@ -180,9 +186,7 @@ public:
     void generate() {
         define_activation(input, weights, bias);
         output(co, px, py, n) = pooled(px, py);
-        require_input(input);
-        require_weights(weights);
-        require_bias(bias);
+        require_convolution(input, weights, bias);
         require_pooled(output);
     }
 
@@ -202,9 +206,7 @@ public:
     void generate() {
         define_activation(input, weights, bias);
         output(co, px, py, n) = Tuple(pooled(px, py), cast<uint8_t>(first_max(px, py)));
-        require_input(input);
-        require_weights(weights);
-        require_bias(bias);
+        require_convolution(input, weights, bias);
         auto buffers = Func(output).output_buffers();
         require_pooled(buffers[0]);
         tailor::require_dense_strides(buffers[1], {out_channels, pooled_width(), pooled_height()});
@@ -231,9 +233,7 @@ public:
         argmax(co, px, py, n) = first_max(px, py);
         define_routed_gradient(output, d_output);
         define_parameter_gradients(input, output, d_output, d_weights, d_bias);
-        require_input(input);
-        require_weights(weights);
-        require_bias(bias);
+        require_convolution(input, weights, bias);
         require_pooled(output);
         require_pooled(d_output);
         require_weights(d_weights);
