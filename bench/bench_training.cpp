@@ -155,18 +155,14 @@ void conv2d_maxpool(benchmark::State &state) {
     LayerFixture<Conv> f(n);
     Floats pooled(Pool::out.size() * n), d_pooled = random_values(Pool::out.size() * n, 4);
     tailor::KernelMemory<uint8_t> argmax(Pool::out.size() * n);
-    if constexpr (Fused::Kernels::recomputes) {
-        Fused::forward(f.x.data(), pooled.data(), n, f.params);
-    } else {
-        Fused::forward_argmax(f.x.data(), pooled.data(), argmax.data(), n, f.params);
-    }
+    Fused::forward(f.x.data(), pooled.data(), argmax.data(), n, f.params, true);
     for (auto _ : state) {
         if constexpr (Pass == PairPass::forward) {
-            Fused::forward(f.x.data(), pooled.data(), n, f.params);
+            Fused::forward(f.x.data(), pooled.data(), nullptr, n, f.params, false);
         } else if constexpr (Pass == PairPass::backward_recomputing) {
             Fused::backward(f.x.data(), pooled.data(), d_pooled.data(), n, f.params, f.grads);
         } else if constexpr (Pass == PairPass::forward_argmax) {
-            Fused::forward_argmax(f.x.data(), pooled.data(), argmax.data(), n, f.params);
+            Fused::forward(f.x.data(), pooled.data(), argmax.data(), n, f.params, true);
         } else if constexpr (Pass == PairPass::backward_weights_argmax) {
             Fused::backward_weights_argmax(f.x.data(), pooled.data(), argmax.data(), d_pooled.data(), n, f.grads);
         } else {

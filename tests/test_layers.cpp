@@ -181,7 +181,7 @@ void check_conv2d_maxpool(const std::string &name) {
             BoundParams<typename Conv::Params> p(21 + n), grads(0, true);
             const auto x = random_floats(Conv::in.size() * n, 700 + n);
             std::vector<float> y(Pool::out.size() * n);
-            Fused::forward(x.data(), y.data(), n, p.params);
+            Fused::forward(x.data(), y.data(), nullptr, n, p.params, false);
 
             // The two layers' kernels: conv2d's output is the routing and
             // ReLU mask the reference uses.
@@ -212,8 +212,8 @@ void check_conv2d_maxpool(const std::string &name) {
             } else {
                 std::vector<float> y_argmax(y.size(), -1.0f), dx(x.size(), -1.0f);
                 std::vector<uint8_t> argmax(y.size(), 255);
-                Fused::forward_argmax(x.data(), y_argmax.data(), argmax.data(), n, p.params);
-                expect_close(name + " forward_argmax output", y_argmax, to_double(y), 0);
+                Fused::forward(x.data(), y_argmax.data(), argmax.data(), n, p.params, true);
+                expect_close(name + " training forward output", y_argmax, to_double(y), 0);
                 // The stored argmax, against the window's first maximum.
                 for (std::size_t i = 0; i < argmax.size(); i++) {
                     const std::size_t c = i % Pool::out.channels, pixel = i / Pool::out.channels;

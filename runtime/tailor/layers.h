@@ -131,8 +131,17 @@ struct Conv2DMaxPool {
     static constexpr Shape in = Conv::in;
     static constexpr Shape out = Pool::out;
 
-    // x (ci,w,h,n) -> y (co,(w-2)/2,(h-2)/2,n)
-    static const float *forward(const float *x, float *y, int n, const Params &p) {
+    // x (ci,w,h,n) -> y (co,(w-2)/2,(h-2)/2,n); in training, unless
+    // Kernels::recomputes, also argmax (as y, a byte each)
+    static const float *forward(const float *x, float *y, uint8_t *argmax, int n, const Params &p, bool training) {
+        if constexpr (!Kernels::recomputes) {
+            if (training) {
+                check_kernel(Kernels::forward_argmax(input(x, n), weights(p.weights.data), bias(p.bias.data),
+                                                     pooled(y, n), pooled(argmax, n)),
+                             "conv2d_maxpool_forward_argmax");
+                return y;
+            }
+        }
         check_kernel(Kernels::forward(input(x, n), weights(p.weights.data), bias(p.bias.data), pooled(y, n)),
                      "conv2d_maxpool_forward");
         return y;
@@ -143,14 +152,6 @@ struct Conv2DMaxPool {
         check_kernel(Kernels::backward_weights(input(x, n), weights(p.weights.data), bias(p.bias.data), pooled(y, n),
                                                pooled(dy, n), weights(grads.weights.data), bias(grads.bias.data)),
                      "conv2d_maxpool_backward_weights");
-    }
-
-    // x -> y, argmax (as y, one byte each); where !Kernels::recomputes
-    static const float *forward_argmax(const float *x, float *y, uint8_t *argmax, int n, const Params &p) {
-        check_kernel(Kernels::forward_argmax(input(x, n), weights(p.weights.data), bias(p.bias.data), pooled(y, n),
-                                             pooled(argmax, n)),
-                     "conv2d_maxpool_forward_argmax");
-        return y;
     }
 
     // x, y, argmax, dy -> grads; where !Kernels::recomputes

@@ -307,18 +307,9 @@ private:
             if constexpr (pooled_by_pair<I>()) {
                 return;  // run with its conv2d
             } else if constexpr (pair_at<I>()) {
-                float *pooled = outputs_[I + 1].data();
-                bool stored = false;
-                if constexpr (stores_argmax<I>()) {
-                    if (context.training) {
-                        Pair<I>::forward_argmax(activations_[I], pooled, argmaxes_[I].data(), n,
-                                                std::get<I>(params_));
-                        stored = true;
-                    }
-                }
-                if (!stored) Pair<I>::forward(activations_[I], pooled, n, std::get<I>(params_));
                 activations_[I + 1] = nullptr;  // never stored
-                activations_[I + 2] = pooled;
+                activations_[I + 2] = Pair<I>::forward(activations_[I], outputs_[I + 1].data(), argmaxes_[I].data(),
+                                                       n, std::get<I>(params_), context.training);
             } else {
                 activations_[I + 1] = std::get<I>(layers_).forward(activations_[I], outputs_[I].data(), n,
                                                                    std::get<I>(params_), context);
