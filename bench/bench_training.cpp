@@ -8,6 +8,7 @@
 //
 //   build/bench/bench_training --benchmark_out=bench.json --benchmark_out_format=json
 #include "fma_peak.h"
+#include "random_values.h"
 #include "tailor/adam.h"
 #include "tailor/architectures.h"
 #include "tailor/evaluate.h"
@@ -27,15 +28,8 @@ namespace {
 
 const std::vector<int> kBatches = {1, 32, 128, 256};
 
-// Kernel inputs and outputs sit in cache-line-aligned memory, as a network's do.
-using Floats = tailor::KernelMemory<float>;
-
-Floats random_values(std::size_t size, uint64_t seed) {
-    tailor::SplitMix64 rng(seed);
-    Floats values(size);
-    for (auto &v : values) v = static_cast<float>(rng.uniform()) - 0.5f;
-    return values;
-}
+using bench::Floats;
+using bench::random_values;
 
 // Multiply-adds per image of a layer's forward pass (backward-data and
 // backward-weights each cost the same).

@@ -46,10 +46,10 @@ public:
         define_convolution(sum, r, input, weights, bias);
         output(co, x, y, n) = relu ? max(sum(co, x, y, n), 0.0f) : sum(co, x, y, n);
 
-        tailor::require_dense(input, {in_channels, width, height, 0});
-        tailor::require_dense(weights, {out_channels, in_channels, kKernel, kKernel}, false);
-        tailor::require_dense(bias, {out_channels}, false);
-        tailor::require_dense(output, {out_channels, out_width(), out_height(), 0});
+        require_input(input);
+        require_weights(weights);
+        require_bias(bias);
+        require_output(output);
     }
 
     void schedule() {
@@ -99,10 +99,10 @@ public:
     void generate() {
         define_pre_activation_gradient(dz, output, d_output);
         define_backward_data(dz, out_width(), out_height(), weights, d_input);
-        tailor::require_dense(weights, {out_channels, in_channels, kKernel, kKernel}, false);
-        tailor::require_dense(output, {out_channels, out_width(), out_height(), 0});
-        tailor::require_dense(d_output, {out_channels, out_width(), out_height(), 0});
-        tailor::require_dense(d_input, {in_channels, width, height, 0});
+        require_weights(weights);
+        require_output(output);
+        require_output(d_output);
+        require_input(d_input);
     }
 
     void schedule() {
@@ -125,18 +125,17 @@ public:
     void generate() {
         define_pre_activation_gradient(dz, output, d_output);
         r = RDom(0, out_width(), 0, out_height(), 0, input.dim(3).extent(), "r");
-        sum(co, ci, kx, ky) = 0.0f;
-        sum(co, ci, kx, ky) += dz(co, r.x, r.y, r.z) * input(ci, r.x + kx, r.y + ky, r.z);
+        define_weight_gradient(sum, r, dz, input);
         d_weights(co, ci, kx, ky) = sum(co, ci, kx, ky);
         bias_sum(co) = 0.0f;
         bias_sum(co) += dz(co, r.x, r.y, r.z);
         d_bias(co) = bias_sum(co);
 
-        tailor::require_dense(input, {in_channels, width, height, 0});
-        tailor::require_dense(output, {out_channels, out_width(), out_height(), 0});
-        tailor::require_dense(d_output, {out_channels, out_width(), out_height(), 0});
-        tailor::require_dense(d_weights, {out_channels, in_channels, kKernel, kKernel}, false);
-        tailor::require_dense(d_bias, {out_channels}, false);
+        require_input(input);
+        require_output(output);
+        require_output(d_output);
+        require_weights(d_weights);
+        require_bias(d_bias);
     }
 
     void schedule() {

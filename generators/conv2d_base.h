@@ -35,6 +35,36 @@ protected:
 
     Halide::RDom taps() const { return Halide::RDom(0, in_channels, 0, kKernel, 0, kKernel, "r"); }
 
+    // The weight gradient over r = (x, y, n), the pixels and images summed:
+    // sum(co, ci, kx, ky) = sum over r of dz(co, x, y, n) * input(ci, x + kx, y + ky, n).
+    template <typename InputBuffer>
+    static void define_weight_gradient(Halide::Func &sum, const Halide::RDom &r, Halide::Func dz,
+                                       InputBuffer &input) {
+        Halide::Var co("co"), ci("ci"), kx("kx"), ky("ky");
+        sum(co, ci, kx, ky) = 0.0f;
+        sum(co, ci, kx, ky) += dz(co, r.x, r.y, r.z) * input(ci, r.x + kx, r.y + ky, r.z);
+    }
+
+    // The dense shapes of the convolution's buffers; the batch is left to run
+    // time. An input (or its gradient), the weights (or theirs), the bias (or
+    // its), the output (or its).
+    template <typename Buffer>
+    void require_input(Buffer &buffer) {
+        require_dense(buffer, {in_channels, width, height, 0});
+    }
+    template <typename Buffer>
+    void require_weights(Buffer &buffer) {
+        require_dense(buffer, {out_channels, in_channels, kKernel, kKernel}, false);
+    }
+    template <typename Buffer>
+    void require_bias(Buffer &buffer) {
+        require_dense(buffer, {out_channels}, false);
+    }
+    template <typename Buffer>
+    void require_output(Buffer &buffer) {
+        require_dense(buffer, {out_channels, out_width(), out_height(), 0});
+    }
+
     // The input gradient: a "full" convolution of dz (the gradient at the
     // sums, zero outside its first dz_width x dz_height) with the flipped
     // kernel. d_input(ci, x, y, n) = sum over (co, kx, ky) of

@@ -66,13 +66,10 @@ protected:
     // when the maximum (the pooled output) is positive.
     template <typename OutputBuffer, typename GradBuffer>
     void define_routed_gradient(OutputBuffer &output, GradBuffer &d_output) {
-        const Expr window_x = x / 2, window_y = y / 2;
-        const Expr inside = window_x < pooled_width() && window_y < pooled_height();
-        const Expr wx = min(window_x, pooled_width() - 1), wy = min(window_y, pooled_height() - 1);
-        const Expr position = (x % 2) + 2 * (y % 2);
-        Expr routed = inside && argmax(co, wx, wy, n) == position;
-        if (this->relu) routed = routed && output(co, wx, wy, n) > 0.0f;
-        dz(co, x, y, n) = select(routed, d_output(co, wx, wy, n), 0.0f);
+        const auto w = tailor::window_position(x, y, pooled_width(), pooled_height());
+        Expr routed = w.inside && argmax(co, w.x, w.y, n) == w.position;
+        if (this->relu) routed = routed && output(co, w.x, w.y, n) > 0.0f;
+        dz(co, x, y, n) = select(routed, d_output(co, w.x, w.y, n), 0.0f);
     }
 
     // The weight and bias gradients from dz, over the pixels the windows
@@ -81,8 +78,7 @@ protected:
     void define_parameter_gradients(InputBuffer &input, OutputBuffer &output, GradBuffer &d_output,
                                     Func d_weights, Func d_bias) {
         rw = RDom(0, 2 * pooled_width(), 0, 2 * pooled_height(), 0, input.dim(3).extent(), "rw");
-        sum(co, ci, kx, ky) = 0.0f;
-        sum(co, ci, kx, ky) += dz(co, rw.x, rw.y, rw.z) * input(ci, rw.x + kx, rw.y + ky, rw.z);
+        this->define_weight_gradient(sum, rw, dz, input);
         d_weights(co, ci, kx, ky) = sum(co, ci, kx, ky);
         rb = RDom(0, pooled_width(), 0, pooled_height(), 0, input.dim(3).extent(), "rb");
         Expr window_gradient = d_output(co, rb.x, rb.y, rb.z);
@@ -150,25 +146,16 @@ protected:
 
     template <typename InputBuffer, typename WeightsBuffer, typename BiasBuffer>
     void require_convolution(InputBuffer &input, WeightsBuffer &weights, BiasBuffer &bias) {
-        require_input(input);
-        require_weights(weights);
-        require_bias(bias);
+        this->require_input(input);
+        this->require_weights(weights);
+        this->require_bias(bias);
     }
+    std::vector<int> pooled_extents() const { return {this->out_channels, pooled_width(), pooled_height()}; }
     template <typename Buffer>
     void require_pooled(Buffer &buffer) {
-        tailor::require_dense(buffer, {this->out_channels, pooled_width(), pooled_height(), 0});
-    }
-    template <typename Buffer>
-    void require_input(Buffer &buffer) {
-        tailor::require_dense(buffer, {this->in_channels, this->width, this->height, 0});
-    }
-    template <typename Buffer>
-    void require_weights(Buffer &buffer) {
-        tailor::require_dense(buffer, {this->out_channels, this->in_channels, kKernel, kKernel}, false);
-    }
-    template <typename Buffer>
-    void require_bias(Buffer &buffer) {
-        tailor::require_dense(buffer, {this->out_channels}, false);
+        std::vector<int> extents = pooled_extents();
+        extents.push_back(0);  // the batch
+        tailor::require_dense(buffer, extents);
     }
 
     Var co{"co"}, ci{"ci"}, x{"x"}, y{"y"}, n{"n"}, px{"px"}, py{"py"}, kx{"kx"}, ky{"ky"}, wx{"wx"}, wy{"wy"};
@@ -209,7 +196,7 @@ public:
         require_convolution(input, weights, bias);
         auto buffers = Func(output).output_buffers();
         require_pooled(buffers[0]);
-        tailor::require_dense_strides(buffers[1], {out_channels, pooled_width(), pooled_height()});
+        tailor::require_dense_strides(buffers[1], pooled_extents());
     }
 
     void schedule() {

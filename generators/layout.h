@@ -101,26 +101,9 @@ inline Halide::Var gpu_tile_1d(Halide::Func output, const Halide::Var &a, int ex
     return ai;
 }
 
-// Requires a dense buffer whose dimensions have the given extents, the last
-// one left to run time when `batch_last` is set.
-template <typename Param>
-void require_dense(Param &buffer, const std::vector<int> &extents, bool batch_last = true) {
-    Halide::Expr stride = 1;
-    const int dims = static_cast<int>(extents.size());
-    for (int d = 0; d < dims; d++) {
-        const bool is_batch = batch_last && d == dims - 1;
-        buffer.dim(d).set_min(0).set_stride(stride);
-        if (is_batch) {
-            buffer.dim(d).set_estimate(0, kEstimatedBatch);
-        } else {
-            buffer.dim(d).set_extent(extents[d]).set_estimate(0, extents[d]);
-            stride = stride * extents[d];
-        }
-    }
-}
-
-// The strides alone of a dense buffer, for the buffers of a Tuple output
-// after the first, which share the first's mins and extents.
+// The strides of a dense buffer with the given extents, innermost first.
+// Alone, for the buffers of a Tuple output after the first, which share the
+// first's mins and extents.
 template <typename Param>
 void require_dense_strides(Param &buffer, const std::vector<int> &extents) {
     Halide::Expr stride = 1;
@@ -128,6 +111,22 @@ void require_dense_strides(Param &buffer, const std::vector<int> &extents) {
         buffer.dim(d).set_stride(stride);
         stride = stride * extents[d];
     }
+}
+
+// Requires a dense buffer whose dimensions have the given extents, the last
+// one left to run time when `batch_last` is set.
+template <typename Param>
+void require_dense(Param &buffer, const std::vector<int> &extents, bool batch_last = true) {
+    const int dims = static_cast<int>(extents.size());
+    for (int d = 0; d < dims; d++) {
+        buffer.dim(d).set_min(0);
+        if (batch_last && d == dims - 1) {
+            buffer.dim(d).set_estimate(0, kEstimatedBatch);
+        } else {
+            buffer.dim(d).set_extent(extents[d]).set_estimate(0, extents[d]);
+        }
+    }
+    require_dense_strides(buffer, extents);
 }
 
 }  // namespace tailor

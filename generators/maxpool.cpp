@@ -66,11 +66,8 @@ public:
                                                         input(c, 2 * px, 2 * py + 1, n),
                                                         input(c, 2 * px + 1, 2 * py + 1, n));
 
-        const Expr window_x = x / 2, window_y = y / 2;
-        const Expr inside = window_x < out_width() && window_y < out_height();
-        const Expr wx = min(window_x, out_width() - 1), wy = min(window_y, out_height() - 1);
-        const Expr position = (x % 2) + 2 * (y % 2);
-        d_input(c, x, y, n) = select(inside && argmax(c, wx, wy, n) == position, d_output(c, wx, wy, n), 0.0f);
+        const auto w = tailor::window_position(x, y, out_width(), out_height());
+        d_input(c, x, y, n) = select(w.inside && argmax(c, w.x, w.y, n) == w.position, d_output(c, w.x, w.y, n), 0.0f);
 
         tailor::require_dense(input, {channels, width, height, 0});
         tailor::require_dense(d_output, {channels, out_width(), out_height(), 0});

@@ -1,5 +1,6 @@
-// The 2x2 window of max pooling, shared by maxpool.cpp and conv2d_maxpool.cpp.
-// a, b are the window's top row, d, e its bottom row.
+// The 2x2 windows of max pooling, shared by maxpool.cpp and conv2d_maxpool.cpp.
+// In window_max and window_first_max, a, b are a window's top row and d, e
+// its bottom row.
 #pragma once
 
 #include "Halide.h"
@@ -19,6 +20,21 @@ inline Halide::Expr window_first_max(const Halide::Expr &a, const Halide::Expr &
     const Halide::Expr top = select(b > a, 1, 0), top_value = max(a, b);
     const Halide::Expr bottom = select(e > d, 3, 2), bottom_value = max(d, e);
     return select(bottom_value > top_value, bottom, top);
+}
+
+// Where input pixel (x, y) sits in the 2x2 windows of a pooled map of
+// pooled_width x pooled_height: its window (clamped inside), its position
+// 0..3 there in window_first_max's order, and whether a window covers it at
+// all (an odd last row or column is dropped).
+struct WindowPosition {
+    Halide::Expr x, y, position, inside;
+};
+
+inline WindowPosition window_position(const Halide::Expr &x, const Halide::Expr &y, int pooled_width,
+                                      int pooled_height) {
+    const Halide::Expr window_x = x / 2, window_y = y / 2;
+    return {min(window_x, pooled_width - 1), min(window_y, pooled_height - 1), (x % 2) + 2 * (y % 2),
+            window_x < pooled_width && window_y < pooled_height};
 }
 
 }  // namespace tailor

@@ -7,9 +7,25 @@
 
 namespace tailor {
 
+// Splits the batch reduction `rn` of sum's update into two halves (the
+// RVar `images` within a half) and returns the Func of per-half sums (pure
+// Var `half`), which `sum` then adds: the halves can run on two cores, and
+// the result does not depend on which finishes first. Both are stored and
+// vectorized along `co`.
+inline Halide::Func split_batch_in_halves(Halide::Func sum, const Halide::RVar &rn, const Halide::Expr &batch,
+                                          const Halide::RVar &images, const Halide::Var &half,
+                                          const Halide::Var &co, int vec) {
+    using namespace Halide;
+    RVar halves("halves");
+    Func per_half = sum.update().split(rn, halves, images, (batch + 1) / 2, TailStrategy::GuardWithIf).rfactor(halves, half);
+    sum.compute_root().vectorize(co, vec);
+    sum.update().vectorize(co, vec);
+    per_half.compute_root().vectorize(co, vec);
+    return per_half;
+}
+
 // The batch is cut in two halves, one per core, each summed in image order
-// (rfactor twice), and the halves are added last: results do not depend on
-// thread timing. For each image in turn every register tile (output-channel
+// (rfactor twice). For each image in turn every register tile (output-channel
 // vectors x input channels x taps) runs over the image's pixels while the
 // image is in cache. Returns the loop level of one image, where the caller
 // computes what the tiles read of that image.
@@ -29,13 +45,10 @@ inline Halide::LoopLevel schedule_weight_gradient_by_halves(Halide::Func sum, co
     // an image's pixels then feeds every accumulator.
     const bool all_taps = co_tile / vec * ci_tile * 9 <= accumulator_registers(target);
 
-    RVar halves("halves"), images("images");
+    RVar images("images");
     Var half("half"), u("u"), coo("coo"), coi("coi"), cio("cio"), cii("cii"), tile("tile");
-    Func per_half = sum.update().split(rn, halves, images, (batch + 1) / 2, TailStrategy::GuardWithIf).rfactor(halves, half);
+    Func per_half = split_batch_in_halves(sum, rn, batch, images, half, co, vec);
     Func per_image = per_half.update().rfactor(images, u);
-    sum.compute_root().vectorize(co, vec);
-    sum.update().vectorize(co, vec);
-    per_half.compute_root().vectorize(co, vec);
     per_half.update()
         .split(co, coo, coi, co_tile, TailStrategy::GuardWithIf)
         .split(ci, cio, cii, ci_tile, TailStrategy::GuardWithIf);
@@ -57,19 +70,16 @@ inline Halide::LoopLevel schedule_weight_gradient_by_halves(Halide::Func sum, co
 }
 
 // The CPU schedule of the bias gradient bias_sum(co) += g(co, rx, ry, rn): the
-// same two batch halves in parallel, each in image order, added last. (Run on
+// same two batch halves in parallel, each in image order. (Run on
 // one core, conv2d_2's took 0.2 ms of a training step while the other idled.)
 inline void schedule_bias_gradient_by_halves(Halide::Func bias_sum, const Halide::RVar &rx, const Halide::RVar &ry,
                                              const Halide::RVar &rn, const Halide::Expr &batch,
                                              const Halide::Var &co, int out_channels, const Halide::Target &target) {
     using namespace Halide;
     const int vec = std::min(out_channels, target.natural_vector_size<float>());
-    RVar halves("halves"), images("images");
+    RVar images("images");
     Var half("half");
-    Func per_half = bias_sum.update().split(rn, halves, images, (batch + 1) / 2, TailStrategy::GuardWithIf).rfactor(halves, half);
-    bias_sum.compute_root().vectorize(co, vec);
-    bias_sum.update().vectorize(co, vec);
-    per_half.compute_root().vectorize(co, vec);
+    Func per_half = split_batch_in_halves(bias_sum, rn, batch, images, half, co, vec);
     per_half.update().reorder(co, rx, ry, images, half).parallel(half).vectorize(co, vec);
 }
 
