@@ -6,14 +6,14 @@
 //   tailor experiment --preset table1|table2|table3|grid ... [--epochs N] [--jobs N] [--out DIR]
 //   tailor report   --run DIR [--data ...]
 //   tailor summary  [--arch NAME]
-#include "tailor/checkpoint.h"
-#include "tailor/dataset.h"
-#include "tailor/error.h"
-#include "tailor/evaluate.h"
-#include "tailor/experiment.h"
-#include "tailor/kernel_call.h"
-#include "tailor/report.h"
-#include "tailor/train.h"
+#include "tailor/train/checkpoint.h"
+#include "tailor/data/dataset.h"
+#include "tailor/util/error.h"
+#include "tailor/train/evaluate.h"
+#include "tailor/experiment/experiment.h"
+#include "tailor/nn/kernel_call.h"
+#include "tailor/report/report.h"
+#include "tailor/train/train.h"
 
 #include <CLI/CLI.hpp>
 
@@ -201,7 +201,7 @@ int run(int argc, char **argv) {
     }
 
     if (*report_command) {
-        write_report(report_run, load_data(data_sources), std::cout);
+        write_report(report_run, load_data(data_sources), kernel_target(), std::cout);
         return 0;
     }
 
@@ -226,7 +226,7 @@ int run(int argc, char **argv) {
         TrainOutcome outcome = train(request, data.train, std::cout);
         if (!skip_test) {
             evaluate_and_report(*outcome.model, data, outcome.settings, out_directory);
-            write_report(out_directory, data, std::cout);
+            write_report(out_directory, data, kernel_target(), std::cout);
         }
         return 0;
     }

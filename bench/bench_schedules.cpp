@@ -7,7 +7,7 @@
 #include "fma_peak.h"
 #include "random_values.h"
 #include "tailor/architectures.h"
-#include "tailor/kernel_call.h"
+#include "tailor/nn/kernel_call.h"
 
 #include <benchmark/benchmark.h>
 

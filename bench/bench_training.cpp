@@ -9,11 +9,11 @@
 //   build/bench/bench_training --benchmark_out=bench.json --benchmark_out_format=json
 #include "fma_peak.h"
 #include "random_values.h"
-#include "tailor/adam.h"
+#include "tailor/nn/optimizer.h"
 #include "tailor/architectures.h"
-#include "tailor/evaluate.h"
-#include "tailor/network.h"
-#include "tailor/random.h"
+#include "tailor/train/evaluate.h"
+#include "tailor/nn/network.h"
+#include "tailor/util/random.h"
 
 #include <benchmark/benchmark.h>
 

@@ -2,8 +2,8 @@
 // as a network's arrays are.
 #pragma once
 
-#include "tailor/kernel_call.h"
-#include "tailor/random.h"
+#include "tailor/nn/kernel_call.h"
+#include "tailor/util/random.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -4,8 +4,8 @@
 #pragma once
 
 #include "tailor/architectures.h"
-#include "tailor/random.h"
-#include "tailor/tensor.h"
+#include "tailor/util/random.h"
+#include "tailor/nn/tensor.h"
 
 #include <boost/pfr.hpp>
 #include <boost/test/unit_test.hpp>

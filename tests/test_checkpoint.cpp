@@ -3,8 +3,8 @@
 #define BOOST_TEST_MODULE checkpoint
 #include "files.h"
 
-#include "tailor/checkpoint.h"
-#include "tailor/error.h"
+#include "tailor/train/checkpoint.h"
+#include "tailor/util/error.h"
 
 #include <boost/test/unit_test.hpp>
 

@@ -5,7 +5,7 @@
 #include "binary.h"
 #include "files.h"
 
-#include "tailor/checkpoint.h"
+#include "tailor/train/checkpoint.h"
 
 #include <boost/test/unit_test.hpp>
 

@@ -3,8 +3,8 @@
 #define BOOST_TEST_MODULE data
 #include "files.h"
 
-#include "tailor/dataset.h"
-#include "tailor/error.h"
+#include "tailor/data/dataset.h"
+#include "tailor/util/error.h"
 
 #include <boost/test/unit_test.hpp>
 

@@ -5,7 +5,7 @@
 #include "binary.h"
 #include "files.h"
 
-#include "tailor/experiment.h"
+#include "tailor/experiment/experiment.h"
 
 #include <boost/test/unit_test.hpp>
 

@@ -6,7 +6,7 @@
 #include "support.h"
 
 #include "HalideRuntime.h"
-#include "tailor/layers.h"
+#include "tailor/nn/layers.h"
 
 #include <cstdlib>
 #include <string>

@@ -4,8 +4,8 @@
 #include "reference.h"
 #include "support.h"
 
-#include "tailor/adam.h"
-#include "tailor/kernel_call.h"
+#include "tailor/nn/optimizer.h"
+#include "tailor/nn/kernel_call.h"
 
 using namespace support;
 

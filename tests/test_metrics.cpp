@@ -1,7 +1,7 @@
 // The classification report against scikit-learn's documented output, and
 // the confusion matrix bookkeeping.
 #define BOOST_TEST_MODULE metrics
-#include "tailor/metrics.h"
+#include "tailor/metrics/metrics.h"
 
 #include <boost/test/unit_test.hpp>
 

@@ -6,7 +6,7 @@
 #include "reference.h"
 #include "support.h"
 
-#include "tailor/network.h"
+#include "tailor/nn/network.h"
 
 #include <string_view>
 

@@ -6,7 +6,7 @@
 #include "binary.h"
 #include "files.h"
 
-#include "tailor/png.h"
+#include "tailor/report/png.h"
 
 #include <boost/test/unit_test.hpp>
 

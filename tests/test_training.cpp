@@ -3,9 +3,9 @@
 #define BOOST_TEST_MODULE training
 #include "files.h"
 
-#include "tailor/dataset.h"
-#include "tailor/evaluate.h"
-#include "tailor/train.h"
+#include "tailor/data/dataset.h"
+#include "tailor/train/evaluate.h"
+#include "tailor/train/train.h"
 
 #include <boost/test/unit_test.hpp>
 

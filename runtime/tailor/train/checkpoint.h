@@ -1,0 +1,40 @@
+// Checkpoints: everything needed to continue a run bit for bit, or to
+// evaluate it. Binary, little-endian, versioned, with a CRC-32 of the whole
+// content at the end; written atomically.
+//
+//   "TAILORCK" | u32 version | settings (PFR fields) | u32 epochs done |
+//   u64 optimizer step | tensor table (name, shape) | history |
+//   parameters, Adam m, Adam v (f32 arrays) | u32 crc32 of all before
+#pragma once
+
+#include "tailor/nn/optimizer.h"
+#include "tailor/run/history.h"
+#include "tailor/nn/model.h"
+#include "tailor/run/settings.h"
+
+#include <string>
+#include <vector>
+
+namespace tailor {
+
+constexpr uint32_t kCheckpointVersion = 1;
+
+struct Checkpoint {
+    TrainSettings settings;
+    uint32_t epochs_done = 0;
+    std::vector<TensorInfo> tensors;
+    std::vector<EpochRecord> history;
+    std::vector<float> parameters;
+    AdamState adam;
+};
+
+void save_checkpoint(const std::string &path, const Checkpoint &checkpoint);
+
+// Throws Error naming the file for anything unexpected: missing, wrong magic
+// or version, bad checksum, truncated, inconsistent sizes.
+Checkpoint load_checkpoint(const std::string &path);
+
+// Throws unless the checkpoint's tensors are exactly the model's.
+void check_compatible(const std::string &path, const Checkpoint &checkpoint, const Model &model);
+
+}  // namespace tailor

@@ -1,0 +1,38 @@
+// The training loop: seeded split, per-epoch shuffle, mini-batches, Adam,
+// Keras-style epoch lines, history and checkpoint after every epoch.
+#pragma once
+
+#include "tailor/data/dataset.h"
+#include "tailor/run/history.h"
+#include "tailor/nn/model.h"
+#include "tailor/run/settings.h"
+#include "tailor/run/split.h"
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace tailor {
+
+struct TrainRequest {
+    TrainSettings settings;
+    std::string out_directory;
+    bool resume = false;
+    std::optional<int64_t> epochs_override;  // with resume: train up to this many epochs in all
+    bool progress_bar = false;               // redraw a bar while an epoch runs
+};
+
+struct TrainOutcome {
+    std::unique_ptr<Model> model;
+    TrainSettings settings;            // as used (from the checkpoint when resuming)
+    std::vector<EpochRecord> history;
+    std::vector<uint32_t> train_indices, validation_indices;
+};
+
+TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostream &out);
+
+// The Keras-style summary table of a model.
+std::string format_summary(const Model &model);
+
+}  // namespace tailor
