@@ -34,6 +34,9 @@ struct Variant {
 
 namespace {
 
+// The kernel's side (kTaps x kTaps), as the runtime defines it.
+constexpr int kTaps = tailor::kConvKernel;
+
 // The hand-scheduled kernels the trainer links for the same shape.
 using Hand = tailor::Conv2DKernels<kWidth, kWidth, kIn, kOut, true>;
 
@@ -41,7 +44,7 @@ using Hand = tailor::Conv2DKernels<kWidth, kWidth, kIn, kOut, true>;
 struct Tensors {
     explicit Tensors(int n)
         : input(bench::random_values(std::size_t{kIn} * kWidth * kWidth * n, 1)),
-          weights(bench::random_values(std::size_t{kOut} * kIn * 9, 2)),
+          weights(bench::random_values(std::size_t{kOut} * kIn * kTaps * kTaps, 2)),
           bias(bench::random_values(kOut, 3)),
           output(bench::random_values(std::size_t{kOut} * kOutWidth * kOutWidth * n, 4)),
           d_output(bench::random_values(output.size(), 5)),
@@ -52,7 +55,7 @@ struct Tensors {
 };
 
 void report(benchmark::State &state, int n) {
-    const double gflop = 2e-9 * kOutWidth * kOutWidth * kOut * kIn * 9 * n;
+    const double gflop = 2e-9 * kOutWidth * kOutWidth * kOut * kIn * kTaps * kTaps * n;
     state.SetItemsProcessed(state.iterations() * n);
     state.counters["GFLOP/s"] = benchmark::Counter(gflop, benchmark::Counter::kIsIterationInvariantRate);
     state.counters["peak_%"] =
@@ -64,7 +67,8 @@ void forward(benchmark::State &state, Forward kernel) {
     Tensors t(n);
     for (auto _ : state) {
         tailor::check_kernel(kernel(tailor::view(t.input.data(), kIn, kWidth, kWidth, n),
-                                    tailor::view(t.weights.data(), kOut, kIn, 3, 3), tailor::view(t.bias.data(), kOut),
+                                    tailor::view(t.weights.data(), kOut, kIn, kTaps, kTaps),
+                                    tailor::view(t.bias.data(), kOut),
                                     tailor::view(t.output.data(), kOut, kOutWidth, kOutWidth, n)),
                              "forward");
     }
@@ -75,7 +79,7 @@ void backward_data(benchmark::State &state, BackwardData kernel) {
     const int n = static_cast<int>(state.range(0));
     Tensors t(n);
     for (auto _ : state) {
-        tailor::check_kernel(kernel(tailor::view(t.weights.data(), kOut, kIn, 3, 3),
+        tailor::check_kernel(kernel(tailor::view(t.weights.data(), kOut, kIn, kTaps, kTaps),
                                     tailor::view(t.output.data(), kOut, kOutWidth, kOutWidth, n),
                                     tailor::view(t.d_output.data(), kOut, kOutWidth, kOutWidth, n),
                                     tailor::view(t.d_input.data(), kIn, kWidth, kWidth, n)),
@@ -91,7 +95,7 @@ void backward_weights(benchmark::State &state, BackwardWeights kernel) {
         tailor::check_kernel(kernel(tailor::view(t.input.data(), kIn, kWidth, kWidth, n),
                                     tailor::view(t.output.data(), kOut, kOutWidth, kOutWidth, n),
                                     tailor::view(t.d_output.data(), kOut, kOutWidth, kOutWidth, n),
-                                    tailor::view(t.d_weights.data(), kOut, kIn, 3, 3),
+                                    tailor::view(t.d_weights.data(), kOut, kIn, kTaps, kTaps),
                                     tailor::view(t.d_bias.data(), kOut)),
                              "backward_weights");
     }

@@ -1,7 +1,6 @@
 // Google Benchmark: every layer of every architecture forward and backward
-// (conv and dense: backward_data and backward_weights apart), the fused
-// conv2d + maxpool pairs a network runs instead of those two layers,
-// a whole training step (kernels + Adam) and inference, at several batch
+// (conv2d, dense and the fused conv2d + maxpool: kernel by kernel), a whole
+// training step (kernels + Adam) and inference, at several batch
 // sizes. Conv and dense layers report GFLOP/s (2 flops per multiply-add) and
 // peak_%, the share of the machine's FMA peak (machine/fma_peak, measured
 // here on all hardware threads).
@@ -9,10 +8,10 @@
 //   build/bench/bench_training --benchmark_out=bench.json --benchmark_out_format=json
 #include "fma_peak.h"
 #include "random_values.h"
-#include "tailor/nn/optimizer.h"
 #include "tailor/architectures.h"
-#include "tailor/train/evaluate.h"
 #include "tailor/nn/network.h"
+#include "tailor/nn/optimizer.h"
+#include "tailor/train/evaluate.h"
 #include "tailor/util/random.h"
 
 #include <benchmark/benchmark.h>
@@ -21,10 +20,13 @@
 
 #include <filesystem>
 #include <string>
-#include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace {
+
+template <typename L, typename Tag>
+constexpr bool is_kind = std::is_same_v<typename L::Tag, Tag>;
 
 const std::vector<int> kBatches = {1, 32, 128, 256};
 
@@ -35,10 +37,14 @@ using bench::random_values;
 // backward-weights each cost the same).
 template <typename L>
 double macs_per_image() {
-    constexpr std::string_view kind = L::kind;
-    if constexpr (kind == "Conv2D") {
-        return double(L::out.size()) * L::in.channels * 9;
-    } else if constexpr (kind == "Dense") {
+    constexpr double taps = tailor::kConvKernel * tailor::kConvKernel;
+    if constexpr (is_kind<L, tailor::Conv2DTag>) {
+        return double(L::out.size()) * L::in.channels * taps;
+    } else if constexpr (is_kind<L, tailor::Conv2DMaxPoolTag>) {
+        // The convolution over the pixels the windows cover.
+        constexpr int window = tailor::kPoolWindow * tailor::kPoolWindow;
+        return double(L::out.size()) * window * L::in.channels * taps;
+    } else if constexpr (is_kind<L, tailor::DenseTag>) {
         return double(L::in.channels) * L::out.channels;
     } else {
         return 0;
@@ -62,7 +68,6 @@ void report_flops(benchmark::State &state, int n) {
     report_flops(state, n, macs_per_image<L>());
 }
 
-
 template <typename L>
 struct LayerFixture {
     L layer;
@@ -70,7 +75,7 @@ struct LayerFixture {
     std::vector<Floats> storage;
     Floats x, y, dy, dx;
 
-    explicit LayerFixture(int n) {
+    explicit LayerFixture(int n) : layer(n) {
         for (auto *p : {&params, &grads}) {
             boost::pfr::for_each_field(*p, [&](tailor::Tensor &t) {
                 storage.push_back(random_values(t.size(), storage.size()));
@@ -88,9 +93,9 @@ template <typename L>
 void layer_forward(benchmark::State &state) {
     const int n = static_cast<int>(state.range(0));
     LayerFixture<L> f(n);
-    const tailor::StepContext step{true, 1, 1, 0};
+    const tailor::StepContext step{1, 1, 0};
     for (auto _ : state) {
-        benchmark::DoNotOptimize(f.layer.forward(f.x.data(), f.y.data(), n, f.params, step));
+        benchmark::DoNotOptimize(f.layer.forward_train(f.x.data(), f.y.data(), n, f.params, step));
     }
     report_flops<L>(state, n);
 }
@@ -99,8 +104,8 @@ template <typename L>
 void layer_backward(benchmark::State &state) {
     const int n = static_cast<int>(state.range(0));
     LayerFixture<L> f(n);
-    const tailor::StepContext step{true, 1, 1, 0};
-    f.layer.forward(f.x.data(), f.y.data(), n, f.params, step);
+    const tailor::StepContext step{1, 1, 0};
+    f.layer.forward_train(f.x.data(), f.y.data(), n, f.params, step);
     for (auto _ : state) {
         benchmark::DoNotOptimize(
             f.layer.backward(f.x.data(), f.y.data(), f.dy.data(), f.dx.data(), n, f.params, f.grads, step));
@@ -113,19 +118,14 @@ template <typename L, bool Data>
 void weighted_backward_half(benchmark::State &state) {
     const int n = static_cast<int>(state.range(0));
     LayerFixture<L> f(n);
-    const tailor::StepContext step{true, 1, 1, 0};
-    f.layer.forward(f.x.data(), f.y.data(), n, f.params, step);
-    constexpr bool conv = std::string_view(L::kind) == "Conv2D";
+    f.layer.forward_train(f.x.data(), f.y.data(), n, f.params, {});
+    constexpr bool conv = is_kind<L, tailor::Conv2DTag>;
     auto shaped = [&](const float *data, tailor::Shape s) {
         return conv ? tailor::view(data, s.channels, s.width, s.height, n) : tailor::view(data, s.channels, n);
     };
-    auto weights = [&](const float *data) {
-        return conv ? tailor::view(data, L::out.channels, L::in.channels, 3, 3)
-                    : tailor::view(data, L::out.channels, L::in.channels);
-    };
     auto x = shaped(f.x.data(), L::in), y = shaped(f.y.data(), L::out), dy = shaped(f.dy.data(), L::out);
     auto dx = shaped(f.dx.data(), L::in);
-    auto w = weights(f.params.weights.data), dw = weights(f.grads.weights.data);
+    auto w = L::weights(f.params.weights.data), dw = L::weights(f.grads.weights.data);
     auto db = tailor::view(f.grads.bias.data, L::out.channels);
     for (auto _ : state) {
         if constexpr (Data) {
@@ -137,34 +137,29 @@ void weighted_backward_half(benchmark::State &state) {
     report_flops<L>(state, n);
 }
 
-// The kernels of a fused conv2d + maxpool pair (tailor::Conv2DMaxPool). Each
-// does the multiply-adds of the convolution over the pixels the windows
-// cover (the recomputing backward pass twice: sums, then weights).
-enum class PairPass { forward, forward_argmax, backward_weights_argmax, backward_data_argmax, backward_recomputing };
+// The kernels of a fused conv2d + maxpool layer (tailor::Conv2DMaxPool) one
+// by one; the recomputing backward pass does the convolution's multiply-adds
+// twice (sums, then weights).
+enum class PairPass { forward, forward_argmax, backward_weights, backward_data };
 
-template <typename Conv, typename Pool, PairPass Pass>
+template <typename L, PairPass Pass>
 void conv2d_maxpool(benchmark::State &state) {
     const int n = static_cast<int>(state.range(0));
-    using Fused = tailor::Conv2DMaxPool<Conv, Pool>;
-    LayerFixture<Conv> f(n);
-    Floats pooled(Pool::out.size() * n), d_pooled = random_values(Pool::out.size() * n, 4);
-    tailor::KernelMemory<uint8_t> argmax(Pool::out.size() * n);
-    Fused::forward(f.x.data(), pooled.data(), argmax.data(), n, f.params, true);
+    LayerFixture<L> f(n);
+    f.layer.forward_train(f.x.data(), f.y.data(), n, f.params, {});
     for (auto _ : state) {
         if constexpr (Pass == PairPass::forward) {
-            Fused::forward(f.x.data(), pooled.data(), nullptr, n, f.params, false);
-        } else if constexpr (Pass == PairPass::backward_recomputing) {
-            Fused::backward(f.x.data(), pooled.data(), d_pooled.data(), n, f.params, f.grads);
+            f.layer.forward(f.x.data(), f.y.data(), n, f.params);
         } else if constexpr (Pass == PairPass::forward_argmax) {
-            Fused::forward(f.x.data(), pooled.data(), argmax.data(), n, f.params, true);
-        } else if constexpr (Pass == PairPass::backward_weights_argmax) {
-            Fused::backward_weights_argmax(f.x.data(), pooled.data(), argmax.data(), d_pooled.data(), n, f.grads);
+            f.layer.forward_train(f.x.data(), f.y.data(), n, f.params, {});
+        } else if constexpr (Pass == PairPass::backward_weights) {
+            f.layer.backward_weights(f.x.data(), f.y.data(), f.dy.data(), n, f.params, f.grads);
         } else {
-            Fused::backward_data_argmax(pooled.data(), argmax.data(), d_pooled.data(), f.dx.data(), n, f.params);
+            f.layer.backward_data(f.y.data(), f.dy.data(), f.dx.data(), n, f.params);
         }
     }
-    const double macs = 4.0 * Pool::out.width * Pool::out.height * Conv::out.channels * Conv::in.channels * 9;
-    report_flops(state, n, Pass == PairPass::backward_recomputing ? 2 * macs : macs);
+    const bool twice = L::recomputes && Pass == PairPass::backward_weights;
+    report_flops(state, n, (twice ? 2 : 1) * macs_per_image<L>());
 }
 
 template <typename Arch>
@@ -208,49 +203,53 @@ void test_set_evaluation(benchmark::State &state) {
     state.SetItemsProcessed(state.iterations() * test.size());
 }
 
+// A layer's benchmarks, named arch/row/pass (a fused layer's rows joined by
+// "+"): each weighted layer's kernels one by one, every other layer's forward
+// (as training runs it) and backward pass.
+template <typename L>
+std::vector<benchmark::internal::Benchmark *> register_layer(const std::string &prefix) {
+    std::vector<benchmark::internal::Benchmark *> added;
+    auto add = [&](const char *pass, auto function) {
+        added.push_back(benchmark::RegisterBenchmark((prefix + pass).c_str(), function));
+    };
+    if constexpr (is_kind<L, tailor::Conv2DTag> || is_kind<L, tailor::DenseTag>) {
+        add("forward", layer_forward<L>);
+        add("backward_data", weighted_backward_half<L, true>);
+        add("backward_weights", weighted_backward_half<L, false>);
+    } else if constexpr (is_kind<L, tailor::Conv2DMaxPoolTag>) {
+        add("forward", conv2d_maxpool<L, PairPass::forward>);
+        if constexpr (L::recomputes) {
+            add("backward", conv2d_maxpool<L, PairPass::backward_weights>);
+        } else {
+            add("forward_argmax", conv2d_maxpool<L, PairPass::forward_argmax>);
+            add("backward_weights", conv2d_maxpool<L, PairPass::backward_weights>);
+            add("backward_data", conv2d_maxpool<L, PairPass::backward_data>);
+        }
+    } else if constexpr (!is_kind<L, tailor::FlattenTag>) {
+        add("forward", layer_forward<L>);
+        add("backward", layer_backward<L>);
+    }
+    return added;
+}
+
 template <typename Arch>
 void register_architecture() {
+    using Layers = typename Arch::Layers;
     const std::string arch = Arch::name;
     const auto rows = tailor::Network<Arch>(1).summary();
+    std::size_t row = 0;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         (([&] {
-             using L = std::tuple_element_t<I, typename Arch::Layers>;
-             const std::string prefix = arch + "/" + rows[I].name + "/";
-             std::vector<benchmark::internal::Benchmark *> added;
-             if constexpr (std::string_view(L::kind) == "Conv2D" || std::string_view(L::kind) == "Dense") {
-                 added.push_back(benchmark::RegisterBenchmark((prefix + "forward").c_str(), layer_forward<L>));
-                 added.push_back(benchmark::RegisterBenchmark((prefix + "backward_data").c_str(),
-                                                              weighted_backward_half<L, true>));
-                 added.push_back(benchmark::RegisterBenchmark((prefix + "backward_weights").c_str(),
-                                                              weighted_backward_half<L, false>));
-             } else if constexpr (std::string_view(L::kind) != "Flatten") {
-                 added.push_back(benchmark::RegisterBenchmark((prefix + "forward").c_str(), layer_forward<L>));
-                 added.push_back(benchmark::RegisterBenchmark((prefix + "backward").c_str(), layer_backward<L>));
-             }
-             if constexpr (I + 1 < std::tuple_size_v<typename Arch::Layers>) {
-                 using Next = std::tuple_element_t<I + 1, typename Arch::Layers>;
-                 if constexpr (tailor::fused_conv2d_maxpool<L, Next>()) {
-                     const std::string pair = arch + "/" + rows[I].name + "+" + rows[I + 1].name + "/";
-                     auto add = [&](const char *pass, auto function) {
-                         added.push_back(benchmark::RegisterBenchmark((pair + pass).c_str(), function));
-                     };
-                     add("forward", conv2d_maxpool<L, Next, PairPass::forward>);
-                     if constexpr (tailor::Conv2DMaxPool<L, Next>::Kernels::recomputes) {
-                         add("backward", conv2d_maxpool<L, Next, PairPass::backward_recomputing>);
-                     } else {
-                         add("forward_argmax", conv2d_maxpool<L, Next, PairPass::forward_argmax>);
-                         add("backward_weights", conv2d_maxpool<L, Next, PairPass::backward_weights_argmax>);
-                         add("backward_data", conv2d_maxpool<L, Next, PairPass::backward_data_argmax>);
-                     }
-                 }
-             }
-             for (auto *b : added) {
+             using L = std::tuple_element_t<I, Layers>;
+             std::string name;
+             for (std::size_t r = 0; r < L::rows.size(); r++) name += (r ? "+" : "") + rows[row++].name;
+             for (auto *b : register_layer<L>(arch + "/" + name + "/")) {
                  for (int n : kBatches) b->Arg(n);
                  b->UseRealTime();
              }
          }()),
          ...);
-    }(std::make_index_sequence<std::tuple_size_v<typename Arch::Layers>>{});
+    }(std::make_index_sequence<std::tuple_size_v<Layers>>{});
     auto *step = benchmark::RegisterBenchmark((arch + "/train_step").c_str(), train_step<Arch>);
     auto *infer = benchmark::RegisterBenchmark((arch + "/inference").c_str(), inference<Arch>);
     for (int n : kBatches) {

@@ -1,268 +1,150 @@
-# Reads architectures/<name>.arch, infers each layer's shapes, instantiates the
-# Halide kernels every layer needs (once per distinct shape across all
-# architectures) and writes one generated header that declares each
-# architecture's layer list for the runtime.
+# The back half of the architecture compiler (the front half, which reads and
+# checks a declaration, is TailorArchitectureParser.cmake): for each layer,
+# its kind's file instantiates the Halide kernels it needs (once per distinct
+# shape across all architectures) and its kernel binding, and names its C++
+# layer type; architectures.h.in turns them into the one generated header
+# that declares each architecture's layer list for the runtime.
 #
 #   tailor_add_architectures(TARGET <interface library> GENERATOR <generator>
 #                            ARCHITECTURES <name>...)
+include("${CMAKE_CURRENT_LIST_DIR}/TailorArchitectureParser.cmake")
 
-# Adds one AOT kernel from GENERATOR unless an identical one exists.
-function(_tailor_kernel generator_target generator function_name)
+# Adds the AOT kernel tailor::kernels::<function_name> from `generator`
+# (header kernel_<function_name>.h) unless it exists. A namespace needs C++
+# name mangling.
+function(tailor_kernel generator function_name)
+    set(target kernel_${function_name})
     get_property(known GLOBAL PROPERTY TAILOR_KERNELS)
-    if (function_name IN_LIST known)
+    if (target IN_LIST known)
         return()
     endif ()
-    set_property(GLOBAL APPEND PROPERTY TAILOR_KERNELS ${function_name})
+    set_property(GLOBAL APPEND PROPERTY TAILOR_KERNELS ${target})
     get_property(runtime GLOBAL PROPERTY TAILOR_HALIDE_RUNTIME)
     if (runtime)
         set(runtime_arg USE_RUNTIME ${runtime})
     else ()
         # The first kernel owns the one Halide runtime all others share.
-        set_property(GLOBAL PROPERTY TAILOR_HALIDE_RUNTIME ${function_name}.runtime)
+        set_property(GLOBAL PROPERTY TAILOR_HALIDE_RUNTIME ${target}.runtime)
         set(runtime_arg "")
     endif ()
     set(targets_arg "")
     if (TAILOR_X86_TARGETS)
         set(targets_arg TARGETS ${TAILOR_X86_TARGETS})
     endif ()
-    add_halide_library(${function_name} FROM ${generator_target}
+    get_property(generator_target GLOBAL PROPERTY TAILOR_GENERATOR_TARGET)
+    add_halide_library(${target} FROM ${generator_target}
                        GENERATOR ${generator}
+                       FUNCTION_NAME ${function_name}
+                       NAMESPACE tailor::kernels
                        ${targets_arg}
-                       FEATURES ${TAILOR_HALIDE_FEATURES}
+                       FEATURES ${TAILOR_HALIDE_FEATURES} c_plus_plus_name_mangling
                        ${runtime_arg}
                        PARAMS ${ARGN})
 endfunction()
 
-# Appends a kernel binding to `bindings` once per key; architectures that share
-# a layer shape share its kernels. (A macro, so it sees the caller's variables.)
-macro(_tailor_bind key)
-    if (NOT "${key}" IN_LIST bound)
-        list(APPEND bound "${key}")
-        string(APPEND bindings "${snippet}")
+# Adds a layer kind's kernel binding (C++ text, may be empty) and its
+# runtime header once per key: architectures that share a layer shape share
+# its kernels.
+function(tailor_bind key binding header)
+    get_property(bound GLOBAL PROPERTY TAILOR_BOUND)
+    if (key IN_LIST bound)
+        return()
     endif ()
-endmacro()
+    set_property(GLOBAL APPEND PROPERTY TAILOR_BOUND ${key})
+    set_property(GLOBAL APPEND_STRING PROPERTY TAILOR_BINDINGS "${binding}")
+    set_property(GLOBAL APPEND PROPERTY TAILOR_LAYER_HEADERS ${header})
+endfunction()
 
-# Kernels and binding of a conv2d + maxpool pair fused into one (see
-# generators/conv2d_maxpool.cpp): inference's forward pass, and training's
-# kernels, which recompute the convolution when `recomputes` is true and
-# store each window's argmax otherwise. A macro, as _tailor_bind.
-macro(_tailor_fused_conv2d_maxpool fused_key fw fh fci fco frelu recomputes)
-    if (${recomputes})
-        set(passes forward backward_weights)
+# The runtime's Shape{channels, width, height} literal of a shape list.
+function(tailor_shape_literal shape out_var)
+    list(LENGTH shape rank)
+    if (rank EQUAL 3)
+        list(GET shape 0 w)
+        list(GET shape 1 h)
+        list(GET shape 2 c)
+        set(${out_var} "Shape{${c}, ${w}, ${h}}" PARENT_SCOPE)
     else ()
-        set(passes forward forward_argmax backward_weights_argmax backward_data_argmax)
+        set(${out_var} "Shape{${shape}}" PARENT_SCOPE)
     endif ()
-    string(CONCAT snippet
-           "template <> struct Conv2DMaxPoolKernels<${fw}, ${fh}, ${fci}, ${fco}, ${frelu}> {\n"
-           "    static constexpr bool available = true;\n"
-           "    static constexpr bool recomputes = ${recomputes};\n")
-    foreach (pass IN LISTS passes)
-        _tailor_kernel(${ARG_GENERATOR} conv2d_maxpool_${pass} conv2d_maxpool_${pass}_${fused_key}
-                       width=${fw} height=${fh} in_channels=${fci} out_channels=${fco} relu=${frelu})
-        list(APPEND includes conv2d_maxpool_${pass}_${fused_key})
-        string(APPEND snippet "    static constexpr auto ${pass} = &::conv2d_maxpool_${pass}_${fused_key};\n")
+endfunction()
+
+set(TAILOR_LOSS_BINDING [=[
+template <> struct SoftmaxCrossEntropyKernels<@classes@> {
+    static constexpr auto forward_backward = &kernels::softmax_cross_entropy_@classes@;
+};
+]=])
+
+set(TAILOR_ARCHITECTURE_DECLARATION [=[
+struct @arch_type@ {
+    static constexpr const char *name = "@arch@";
+    static constexpr const char *description = "@description@";
+    static constexpr Shape input = @input_literal@;
+    static constexpr int classes = @classes@;
+    using Layers = std::tuple<
+        @layer_list@>;
+    using Loss = SoftmaxCrossEntropy<@classes@>;
+};
+
+]=])
+
+# Instantiates one parsed architecture and appends its declaration to
+# `declarations` in the caller's scope.
+function(_tailor_instantiate_architecture arch)
+    set(file "${PROJECT_SOURCE_DIR}/architectures/${arch}.arch")
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${file}")
+    tailor_parse_architecture("${file}" parsed)
+    set(layers "")
+    math(EXPR last "${parsed_count} - 1")
+    foreach (i RANGE ${last})
+        set(TAILOR_ARCH_FILE "${file}")
+        set(TAILOR_ARCH_LINE ${parsed_${i}_line})
+        cmake_language(CALL tailor_layer_${parsed_${i}_kind}_kernels
+                       "${parsed_${i}_in}" "${parsed_${i}_out}" "${parsed_${i}_arguments}" ${i} type)
+        list(APPEND layers "${type}")
     endforeach ()
-    string(APPEND snippet "};\n")
-    _tailor_bind(conv2d_maxpool_${fused_key})
-endmacro()
+    set(classes ${parsed_classes})
+    tailor_kernel(softmax_cross_entropy softmax_cross_entropy_${classes} classes=${classes})
+    string(CONFIGURE "${TAILOR_LOSS_BINDING}" binding @ONLY)
+    tailor_bind(softmax_cross_entropy_${classes} "${binding}" tailor/nn/layers/softmax_cross_entropy.h)
+
+    string(MAKE_C_IDENTIFIER "${arch}" arch_type)
+    # A C++ string literal.
+    string(REPLACE "\\" "\\\\" description "${parsed_description}")
+    string(REPLACE "\"" "\\\"" description "${description}")
+    tailor_shape_literal("${parsed_input}" input_literal)
+    list(JOIN layers ",\n        " layer_list)
+    string(CONFIGURE "${TAILOR_ARCHITECTURE_DECLARATION}" declaration @ONLY)
+    set(declarations "${declarations}${declaration}" PARENT_SCOPE)
+    set(arch_types ${arch_types} ${arch_type} PARENT_SCOPE)
+endfunction()
 
 function(tailor_add_architectures)
     cmake_parse_arguments(ARG "" "TARGET;GENERATOR" "ARCHITECTURES" ${ARGN})
-    set(generated_dir "${CMAKE_CURRENT_BINARY_DIR}/generated/tailor")
-    set(includes "")
-    set(bindings "")
-    set(bound "")
-    set(arch_types "")
+    set_property(GLOBAL PROPERTY TAILOR_GENERATOR_TARGET ${ARG_GENERATOR})
+    # The optimiser's kernel, whatever the architectures.
+    tailor_kernel(adam adam)
+
     set(declarations "")
-
-    # Kernels that do not depend on any shape.
-    _tailor_kernel(${ARG_GENERATOR} dropout dropout)
-    _tailor_kernel(${ARG_GENERATOR} gaussian_noise gaussian_noise)
-    _tailor_kernel(${ARG_GENERATOR} adam adam)
-    list(APPEND includes dropout gaussian_noise adam)
-
+    set(arch_types "")
     foreach (arch IN LISTS ARG_ARCHITECTURES)
-        set(file "${PROJECT_SOURCE_DIR}/architectures/${arch}.arch")
-        set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${file}")
-        file(STRINGS "${file}" lines)
-        set(layers "")
-        set(last_conv "")  # the previous layer's parameters when it is a conv2d
-        set(description "")
-        set(shape "")  # width;height;channels, or features after flatten
-        foreach (line IN LISTS lines)
-            if (line MATCHES "^# *${arch}: *(.*)$")
-                set(description "${CMAKE_MATCH_1}")
-            endif ()
-            string(REGEX REPLACE "#.*" "" line "${line}")
-            string(STRIP "${line}" line)
-            if (line STREQUAL "")
-                continue()
-            endif ()
-            string(REGEX REPLACE "[ \t]+" ";" words "${line}")
-            list(POP_FRONT words kind)
-            list(LENGTH shape rank)
-            # The runtime's Shape{channels, width, height} of the current activation.
-            if (rank EQUAL 3)
-                list(GET shape 0 w)
-                list(GET shape 1 h)
-                list(GET shape 2 c)
-                set(shape_literal "Shape{${c}, ${w}, ${h}}")
-            else ()
-                set(shape_literal "Shape{${shape}}")
-            endif ()
-
-            if (kind STREQUAL "input")
-                list(GET words 0 width)
-                list(GET words 1 height)
-                list(GET words 2 channels)
-                set(input_shape ${width} ${height} ${channels})
-                set(shape ${width} ${height} ${channels})
-            elseif (kind STREQUAL "conv2d")
-                list(GET shape 0 w)
-                list(GET shape 1 h)
-                list(GET shape 2 ci)
-                list(GET words 0 co)
-                set(relu false)
-                set(suffix "")
-                if ("relu" IN_LIST words)
-                    set(relu true)
-                    set(suffix "_relu")
-                endif ()
-                set(key "${w}x${h}x${ci}_to_${co}${suffix}")
-                foreach (pass forward backward_data backward_weights)
-                    _tailor_kernel(${ARG_GENERATOR} conv2d_${pass} conv2d_${pass}_${key}
-                                   width=${w} height=${h} in_channels=${ci} out_channels=${co} relu=${relu})
-                    list(APPEND includes conv2d_${pass}_${key})
-                endforeach ()
-                string(CONCAT snippet
-                       "template <> struct Conv2DKernels<${w}, ${h}, ${ci}, ${co}, ${relu}> {\n"
-                       "    static constexpr auto forward = &::conv2d_forward_${key};\n"
-                       "    static constexpr auto backward_data = &::conv2d_backward_data_${key};\n"
-                       "    static constexpr auto backward_weights = &::conv2d_backward_weights_${key};\n"
-                       "};\n")
-                _tailor_bind(conv2d_${key})
-                # A maxpool after a conv2d fuses with it. A first convolution
-                # over few channels (the image) is memory-bound: training
-                # recomputes it rather than store anything.
-                list(LENGTH layers position)
-                set(recomputes false)
-                if (position EQUAL 0 AND ci LESS_EQUAL 4)
-                    set(recomputes true)
-                endif ()
-                set(last_conv ${key} ${w} ${h} ${ci} ${co} ${relu} ${recomputes})
-                list(APPEND layers "Conv2D<${w}, ${h}, ${ci}, ${co}, ${relu}>")
-                math(EXPR w "${w} - 2")
-                math(EXPR h "${h} - 2")
-                set(shape ${w} ${h} ${co})
-            elseif (kind STREQUAL "maxpool")
-                list(GET shape 0 w)
-                list(GET shape 1 h)
-                list(GET shape 2 c)
-                set(key "${w}x${h}x${c}")
-                foreach (pass forward backward)
-                    _tailor_kernel(${ARG_GENERATOR} maxpool_${pass} maxpool_${pass}_${key}
-                                   width=${w} height=${h} channels=${c})
-                    list(APPEND includes maxpool_${pass}_${key})
-                endforeach ()
-                string(CONCAT snippet
-                       "template <> struct MaxPoolKernels<${w}, ${h}, ${c}> {\n"
-                       "    static constexpr auto forward = &::maxpool_forward_${key};\n"
-                       "    static constexpr auto backward = &::maxpool_backward_${key};\n"
-                       "};\n")
-                _tailor_bind(maxpool_${key})
-                if (last_conv)
-                    _tailor_fused_conv2d_maxpool(${last_conv})
-                endif ()
-                list(APPEND layers "MaxPool<${w}, ${h}, ${c}>")
-                math(EXPR w "${w} / 2")
-                math(EXPR h "${h} / 2")
-                set(shape ${w} ${h} ${c})
-            elseif (kind STREQUAL "dropout")
-                list(GET words 0 rate)
-                list(APPEND layers "Dropout<${shape_literal}, ${rate}f>")
-            elseif (kind STREQUAL "noise")
-                list(GET words 0 stddev)
-                list(APPEND layers "GaussianNoise<${shape_literal}, ${stddev}f>")
-            elseif (kind STREQUAL "flatten")
-                if (NOT rank EQUAL 3)
-                    message(FATAL_ERROR "${file}: flatten needs an image-shaped input")
-                endif ()
-                math(EXPR features "${w} * ${h} * ${c}")
-                list(APPEND layers "Flatten<${shape_literal}>")
-                set(shape ${features})
-            elseif (kind STREQUAL "dense")
-                if (NOT rank EQUAL 1)
-                    message(FATAL_ERROR "${file}: dense needs a flattened input; add 'flatten' before it")
-                endif ()
-                list(GET words 0 outputs)
-                set(relu false)
-                set(suffix "")
-                if ("relu" IN_LIST words)
-                    set(relu true)
-                    set(suffix "_relu")
-                endif ()
-                set(key "${shape}_to_${outputs}${suffix}")
-                foreach (pass forward backward_data backward_weights)
-                    _tailor_kernel(${ARG_GENERATOR} dense_${pass} dense_${pass}_${key}
-                                   inputs=${shape} outputs=${outputs} relu=${relu})
-                    list(APPEND includes dense_${pass}_${key})
-                endforeach ()
-                string(CONCAT snippet
-                       "template <> struct DenseKernels<${shape}, ${outputs}, ${relu}> {\n"
-                       "    static constexpr auto forward = &::dense_forward_${key};\n"
-                       "    static constexpr auto backward_data = &::dense_backward_data_${key};\n"
-                       "    static constexpr auto backward_weights = &::dense_backward_weights_${key};\n"
-                       "};\n")
-                _tailor_bind(dense_${key})
-                list(APPEND layers "Dense<${shape}, ${outputs}, ${relu}>")
-                set(shape ${outputs})
-            elseif (kind STREQUAL "softmax_cross_entropy")
-                _tailor_kernel(${ARG_GENERATOR} softmax_cross_entropy softmax_cross_entropy_${shape}
-                               classes=${shape})
-                list(APPEND includes softmax_cross_entropy_${shape})
-                string(CONCAT snippet
-                       "template <> struct SoftmaxCrossEntropyKernels<${shape}> {\n"
-                       "    static constexpr auto forward_backward = &::softmax_cross_entropy_${shape};\n"
-                       "};\n")
-                _tailor_bind(softmax_cross_entropy_${shape})
-                set(classes ${shape})
-            else ()
-                message(FATAL_ERROR "${file}: unknown layer kind '${kind}'")
-            endif ()
-            if (NOT kind STREQUAL "conv2d")
-                set(last_conv "")
-            endif ()
-        endforeach ()
-
-        list(JOIN layers ",\n    " layer_list)
-        list(GET input_shape 0 iw)
-        list(GET input_shape 1 ih)
-        list(GET input_shape 2 ic)
-        string(MAKE_C_IDENTIFIER "${arch}" arch_type)
-        list(APPEND arch_types ${arch_type})
-        string(APPEND declarations
-               "struct ${arch_type} {\n"
-               "    static constexpr const char *name = \"${arch}\";\n"
-               "    static constexpr const char *description = \"${description}\";\n"
-               "    static constexpr Shape input{${ic}, ${iw}, ${ih}};\n"
-               "    static constexpr int classes = ${classes};\n"
-               "    using Layers = std::tuple<\n    ${layer_list}>;\n"
-               "};\n\n")
+        _tailor_instantiate_architecture(${arch})
     endforeach ()
 
-    list(REMOVE_DUPLICATES includes)
-    list(TRANSFORM includes PREPEND "#include \"")
-    list(TRANSFORM includes APPEND ".h\"")
-    list(JOIN includes "\n" include_lines)
-    list(JOIN arch_types ", " arch_list)
-    string(CONCAT text "// Generated by cmake/TailorArchitectures.cmake from architectures/*.arch. Do not edit.\n"
-             "#pragma once\n\n${include_lines}\n\n#include \"tailor/nn/layers.h\"\n\n"
-             "namespace tailor {\n\n${bindings}\n${declarations}"
-             "using Architectures = std::tuple<${arch_list}>;\n\n}  // namespace tailor\n")
-    # Rewritten only when it changes, so a reconfigure rebuilds nothing.
-    file(CONFIGURE OUTPUT "${generated_dir}/architectures.h" CONTENT "${text}" @ONLY)
-
     get_property(kernels GLOBAL PROPERTY TAILOR_KERNELS)
+    get_property(layer_headers GLOBAL PROPERTY TAILOR_LAYER_HEADERS)
+    get_property(bindings GLOBAL PROPERTY TAILOR_BINDINGS)
+    list(REMOVE_DUPLICATES layer_headers)
+    list(TRANSFORM kernels PREPEND "#include \"" OUTPUT_VARIABLE kernel_includes)
+    list(TRANSFORM kernel_includes APPEND ".h\"")
+    list(TRANSFORM layer_headers PREPEND "#include \"" OUTPUT_VARIABLE layer_includes)
+    list(TRANSFORM layer_includes APPEND "\"")
+    list(JOIN kernel_includes "\n" kernel_includes)
+    list(JOIN layer_includes "\n" layer_includes)
+    list(JOIN arch_types ", " architecture_list)
+    # Rewritten only when it changes, so a reconfigure rebuilds nothing.
+    configure_file("${TAILOR_CMAKE_DIR}/architectures.h.in"
+                   "${CMAKE_CURRENT_BINARY_DIR}/generated/tailor/architectures.h" @ONLY)
+
     add_library(${ARG_TARGET} INTERFACE)
     target_link_libraries(${ARG_TARGET} INTERFACE ${kernels})
     target_include_directories(${ARG_TARGET} INTERFACE "${CMAKE_CURRENT_BINARY_DIR}/generated")

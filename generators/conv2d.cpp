@@ -8,20 +8,18 @@
 //
 // ReLU's derivative is read from the saved output (output > 0), so the
 // backward passes need no pre-activation buffer.
-#include "conv2d_base.h"
+#include "convolution_base.h"
 #include "weight_gradient.h"
 
 using namespace Halide;
 
 namespace {
 
-using tailor::kKernel;
+using tailor::kConvKernel;
 
 template <typename Self>
-class Conv2DBase : public tailor::Conv2DGenerator<Self> {
+class Conv2DBase : public tailor::ConvolutionBase<Self> {
 protected:
-    int vector_width() const { return this->natural_vector(); }
-
     // d_output masked by ReLU's derivative: the gradient at the pre-activation.
     template <typename OutputBuffer, typename GradBuffer>
     void define_pre_activation_gradient(Func &dz, OutputBuffer &output, GradBuffer &d_output) {
@@ -64,7 +62,7 @@ public:
         // Register tile: vectors of output channels times a few output columns,
         // the whole reduction inside, so each input value is broadcast once
         // per weight vector and the accumulators never leave registers.
-        const int vec = std::min<int>(vector_width(), out_channels);
+        const int vec = std::min<int>(this->natural_vector(), out_channels);
         const int co_tile = tailor::vector_tile(out_channels, vec, tailor::row_tile_vectors(out_width(), get_target()));
         const int x_tile = tailor::column_tile(out_width(), co_tile / vec, get_target());
         Var coo("coo"), coi("coi"), xo("xo"), xi("xi"), yn("yn");
@@ -151,7 +149,7 @@ public:
         // Register tiles: output-channel vectors x input channels x taps.
         // Every tile owns its outputs and sums in a fixed order, so results
         // do not depend on thread timing.
-        const int vec = std::min<int>(vector_width(), out_channels);
+        const int vec = std::min<int>(this->natural_vector(), out_channels);
         const int co_tile = tailor::vector_tile(out_channels, vec, tailor::register_tile_vectors(get_target()));
         const int ci_tile = std::min<int>(in_channels, 2);
         Var coo("coo"), coi("coi"), cio("cio"), cii("cii"), tile("tile"), task("task");

@@ -25,7 +25,7 @@
 //
 // Results equal conv2d followed by maxpool: the same sums in the same order,
 // the same first-maximum routing, ReLU's mask read from the pooled output.
-#include "conv2d_base.h"
+#include "convolution_base.h"
 #include "pooling.h"
 #include "weight_gradient.h"
 
@@ -33,14 +33,14 @@ using namespace Halide;
 
 namespace {
 
-using tailor::kKernel;
+using tailor::kConvKernel;
 
 template <typename Self>
-class Conv2DMaxPoolBase : public tailor::Conv2DGenerator<Self> {
+class Conv2DMaxPoolBase : public tailor::ConvolutionBase<Self> {
 protected:
-    int pooled_width() const { return this->out_width() / 2; }
-    int pooled_height() const { return this->out_height() / 2; }
-    int vector_width() const { return std::min<int>(this->out_channels, this->natural_vector()); }
+    int pooled_width() const { return this->out_width() / tailor::kPoolWindow; }
+    int pooled_height() const { return this->out_height() / tailor::kPoolWindow; }
+    int channel_vector() const { return std::min<int>(this->out_channels, this->natural_vector()); }
 
     // The activation before pooling, the sum as conv2d_forward's.
     template <typename InputBuffer, typename WeightsBuffer, typename BiasBuffer>
@@ -106,7 +106,7 @@ protected:
         }
         const LoopLevel image = tailor::schedule_weight_gradient_by_halves(sum, rw.x, rw.y, rw.z, batch, co, ci, kx, ky,
                                                                            co_extent, ci_extent, this->get_target());
-        const int vec = vector_width();
+        const int vec = channel_vector();
         Var wxi("wxi"), wyi("wyi");
         dz.compute_at(image)
             .split(x, wx, wxi, 2)
@@ -129,7 +129,7 @@ protected:
             tailor::gpu_tile_channels_columns(output, co, px, py, n, this->out_channels, pooled_width());
             return;
         }
-        const int vec = vector_width();
+        const int vec = channel_vector();
         const int co_tile = tailor::vector_tile(this->out_channels, vec, tailor::register_tile_vectors(this->get_target()));
         const int px_tile = tailor::column_tile(pooled_width(), 4 * co_tile / vec, this->get_target());
         Var coo("coo"), coi("coi"), pxo("pxo"), pxi("pxi"), yn("yn");
@@ -235,7 +235,7 @@ public:
         // vectors x columns (update stages cannot shift a tile inwards: the
         // last one is guarded; and a vector per column is left to operands,
         // or LLVM spills accumulators).
-        const int vec = vector_width();
+        const int vec = channel_vector();
         const int co_tile = tailor::vector_tile(out_channels, vec, tailor::register_tile_vectors(get_target()));
         const int x_tile = tailor::column_tile(out_width(), co_tile / vec + 1, get_target());
         Var xo("xo"), xi("xi");

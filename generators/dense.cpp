@@ -22,7 +22,7 @@ public:
     GeneratorParam<bool> relu{"relu", true};
 
 protected:
-    int vector_width() const { return this->get_target().template natural_vector_size<float>(); }
+    int natural_vector() const { return this->get_target().template natural_vector_size<float>(); }
 
     // d_output masked by ReLU's derivative, read from the saved output.
     template <typename OutputBuffer, typename GradBuffer>
@@ -61,7 +61,7 @@ public:
             return;
         }
         // Register tile: output-feature vectors times a few batch columns.
-        const int vec = std::min<int>(vector_width(), outputs);
+        const int vec = std::min<int>(natural_vector(), outputs);
         const int j_tile = tailor::vector_tile(outputs, vec, tailor::register_tile_vectors(get_target()));
         Var jo("jo"), ji("ji"), no("no"), ni("ni");
         output.split(j, jo, ji, j_tile, TailStrategy::ShiftInwards).vectorize(ji, vec);
@@ -108,7 +108,7 @@ public:
             sum.compute_at(d_input, tailor::gpu_tile_2d(d_input, k, n, inputs));
             return;
         }
-        const int vec = std::min<int>(vector_width(), inputs);
+        const int vec = std::min<int>(natural_vector(), inputs);
         const int k_tile = tailor::vector_tile(inputs, vec, tailor::register_tile_vectors(get_target()));
         Var ko("ko"), ki("ki"), no("no"), ni("ni");
         weights_t.compute_root().vectorize(k, vec).parallel(j);
@@ -162,7 +162,7 @@ public:
             return;
         }
         // Tasks own whole output elements: a fixed summation order per run.
-        const int vec = std::min<int>(vector_width(), outputs);
+        const int vec = std::min<int>(natural_vector(), outputs);
         const int j_tile = tailor::vector_tile(outputs, vec, tailor::register_tile_vectors(get_target()));
         const int k_tile = std::min<int>(inputs, 4);
         Var jo("jo"), ji("ji"), ko("ko"), ki("ki");

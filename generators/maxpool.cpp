@@ -22,9 +22,9 @@ public:
     GeneratorParam<int> channels{"channels", 32};
 
 protected:
-    int out_width() const { return width / 2; }
-    int out_height() const { return height / 2; }
-    int vector_width() const {
+    int out_width() const { return width / tailor::kPoolWindow; }
+    int out_height() const { return height / tailor::kPoolWindow; }
+    int channel_vector() const {
         return std::min<int>(channels, this->get_target().template natural_vector_size<float>());
     }
 };
@@ -48,7 +48,7 @@ public:
             return;
         }
         Var yn("yn");
-        output.fuse(y, n, yn).parallel(yn).vectorize(c, vector_width());
+        output.fuse(y, n, yn).parallel(yn).vectorize(c, channel_vector());
     }
 
 private:
@@ -81,8 +81,8 @@ public:
             return;
         }
         Var yn("yn");
-        argmax.compute_at(d_input, yn).vectorize(c, vector_width());
-        d_input.fuse(y, n, yn).parallel(yn).vectorize(c, vector_width());
+        argmax.compute_at(d_input, yn).vectorize(c, channel_vector());
+        d_input.fuse(y, n, yn).parallel(yn).vectorize(c, channel_vector());
     }
 
 private:

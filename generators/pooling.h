@@ -4,8 +4,11 @@
 #pragma once
 
 #include "Halide.h"
+#include "tailor/nn/shape.h"  // kPoolWindow
 
 namespace tailor {
+
+static_assert(kPoolWindow == 2, "the window functions below are written for 2x2 windows");
 
 inline Halide::Expr window_max(const Halide::Expr &a, const Halide::Expr &b, const Halide::Expr &d,
                                const Halide::Expr &e) {
@@ -32,7 +35,7 @@ struct WindowPosition {
 
 inline WindowPosition window_position(const Halide::Expr &x, const Halide::Expr &y, int pooled_width,
                                       int pooled_height) {
-    const Halide::Expr window_x = x / 2, window_y = y / 2;
+    const Halide::Expr window_x = x / kPoolWindow, window_y = y / kPoolWindow;
     return {min(window_x, pooled_width - 1), min(window_y, pooled_height - 1), (x % 2) + 2 * (y % 2),
             window_x < pooled_width && window_y < pooled_height};
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "dropout_hash.h"
+#include "tailor/nn/shape.h"
 
 #include <algorithm>
 #include <cmath>
@@ -16,19 +17,22 @@ namespace reference {
 
 using Vec = std::vector<double>;
 
-// conv2d forward: x (ci,w,h,n), w (co,ci,3,3), b (co) -> y (co,w-2,h-2,n)
+// The kernel size and pooling window, as the runtime defines them.
+constexpr int K = tailor::kConvKernel, P = tailor::kPoolWindow;
+
+// conv2d forward: x (ci,w,h,n), w (co,ci,K,K), b (co) -> y (co,w-K+1,h-K+1,n)
 inline Vec conv2d_forward(const Vec &x, const Vec &w, const Vec &b, int W, int H, int CI, int CO, bool relu, int n) {
-    const int OW = W - 2, OH = H - 2;
+    const int OW = W - K + 1, OH = H - K + 1;
     Vec y(static_cast<std::size_t>(CO) * OW * OH * n);
     for (int s = 0; s < n; s++)
         for (int oy = 0; oy < OH; oy++)
             for (int ox = 0; ox < OW; ox++)
                 for (int co = 0; co < CO; co++) {
                     double sum = b[co];
-                    for (int ky = 0; ky < 3; ky++)
-                        for (int kx = 0; kx < 3; kx++)
+                    for (int ky = 0; ky < K; ky++)
+                        for (int kx = 0; kx < K; kx++)
                             for (int ci = 0; ci < CI; ci++)
-                                sum += w[((ky * 3 + kx) * CI + ci) * CO + co] *
+                                sum += w[((ky * K + kx) * CI + ci) * CO + co] *
                                        x[((static_cast<std::size_t>(s) * H + oy + ky) * W + ox + kx) * CI + ci];
                     y[((static_cast<std::size_t>(s) * OH + oy) * OW + ox) * CO + co] = relu ? std::max(sum, 0.0) : sum;
                 }
@@ -42,7 +46,7 @@ struct Conv2DGradients {
 // conv2d backward from the saved output y (ReLU's mask is y > 0).
 inline Conv2DGradients conv2d_backward(const Vec &x, const Vec &w, const Vec &y, const Vec &dy, int W, int H, int CI,
                                        int CO, bool relu, int n) {
-    const int OW = W - 2, OH = H - 2;
+    const int OW = W - K + 1, OH = H - K + 1;
     Conv2DGradients g{Vec(x.size(), 0.0), Vec(w.size(), 0.0), Vec(CO, 0.0)};
     for (int s = 0; s < n; s++)
         for (int oy = 0; oy < OH; oy++)
@@ -51,11 +55,11 @@ inline Conv2DGradients conv2d_backward(const Vec &x, const Vec &w, const Vec &y,
                     const std::size_t o = ((static_cast<std::size_t>(s) * OH + oy) * OW + ox) * CO + co;
                     const double dz = (!relu || y[o] > 0) ? dy[o] : 0.0;
                     g.db[co] += dz;
-                    for (int ky = 0; ky < 3; ky++)
-                        for (int kx = 0; kx < 3; kx++)
+                    for (int ky = 0; ky < K; ky++)
+                        for (int kx = 0; kx < K; kx++)
                             for (int ci = 0; ci < CI; ci++) {
                                 const std::size_t xi = ((static_cast<std::size_t>(s) * H + oy + ky) * W + ox + kx) * CI + ci;
-                                const std::size_t wi = ((ky * 3 + kx) * CI + ci) * CO + co;
+                                const std::size_t wi = ((ky * K + kx) * CI + ci) * CO + co;
                                 g.dw[wi] += dz * x[xi];
                                 g.dx[xi] += dz * w[wi];
                             }
@@ -63,18 +67,18 @@ inline Conv2DGradients conv2d_backward(const Vec &x, const Vec &w, const Vec &y,
     return g;
 }
 
-// maxpool 2x2 stride 2: x (c,w,h,n) -> y (c,w/2,h/2,n)
+// maxpool PxP stride P: x (c,w,h,n) -> y (c,w/P,h/P,n)
 inline Vec maxpool_forward(const Vec &x, int W, int H, int C, int n) {
-    const int OW = W / 2, OH = H / 2;
+    const int OW = W / P, OH = H / P;
     Vec y(static_cast<std::size_t>(C) * OW * OH * n);
     for (int s = 0; s < n; s++)
         for (int oy = 0; oy < OH; oy++)
             for (int ox = 0; ox < OW; ox++)
                 for (int c = 0; c < C; c++) {
                     double m = -INFINITY;
-                    for (int j = 0; j < 2; j++)
-                        for (int i = 0; i < 2; i++)
-                            m = std::max(m, x[((static_cast<std::size_t>(s) * H + 2 * oy + j) * W + 2 * ox + i) * C + c]);
+                    for (int j = 0; j < P; j++)
+                        for (int i = 0; i < P; i++)
+                            m = std::max(m, x[((static_cast<std::size_t>(s) * H + P * oy + j) * W + P * ox + i) * C + c]);
                     y[((static_cast<std::size_t>(s) * OH + oy) * OW + ox) * C + c] = m;
                 }
     return y;
@@ -82,7 +86,7 @@ inline Vec maxpool_forward(const Vec &x, int W, int H, int C, int n) {
 
 // Routes each window's gradient to its first maximum in (0,0),(1,0),(0,1),(1,1) order.
 inline Vec maxpool_backward(const Vec &x, const Vec &dy, int W, int H, int C, int n) {
-    const int OW = W / 2, OH = H / 2;
+    const int OW = W / P, OH = H / P;
     Vec dx(x.size(), 0.0);
     for (int s = 0; s < n; s++)
         for (int oy = 0; oy < OH; oy++)
@@ -90,9 +94,9 @@ inline Vec maxpool_backward(const Vec &x, const Vec &dy, int W, int H, int C, in
                 for (int c = 0; c < C; c++) {
                     std::size_t best = 0;
                     double m = -INFINITY;
-                    for (int j = 0; j < 2; j++)
-                        for (int i = 0; i < 2; i++) {
-                            const std::size_t xi = ((static_cast<std::size_t>(s) * H + 2 * oy + j) * W + 2 * ox + i) * C + c;
+                    for (int j = 0; j < P; j++)
+                        for (int i = 0; i < P; i++) {
+                            const std::size_t xi = ((static_cast<std::size_t>(s) * H + P * oy + j) * W + P * ox + i) * C + c;
                             if (x[xi] > m) {
                                 m = x[xi];
                                 best = xi;
@@ -101,6 +105,28 @@ inline Vec maxpool_backward(const Vec &x, const Vec &dy, int W, int H, int C, in
                     dx[best] += dy[((static_cast<std::size_t>(s) * OH + oy) * OW + ox) * C + c];
                 }
     return dx;
+}
+
+// conv2d then maxpool, as the fused layer computes them: x (ci,w,h,n) ->
+// the convolution's output (co,w-K+1,h-K+1,n) and the pooled map.
+struct Conv2DMaxPoolOutputs {
+    Vec convolution, pooled;
+};
+
+inline Conv2DMaxPoolOutputs conv2d_maxpool_forward(const Vec &x, const Vec &w, const Vec &b, int W, int H, int CI,
+                                                   int CO, bool relu, int n) {
+    Conv2DMaxPoolOutputs out;
+    out.convolution = conv2d_forward(x, w, b, W, H, CI, CO, relu, n);
+    out.pooled = maxpool_forward(out.convolution, W - K + 1, H - K + 1, CO, n);
+    return out;
+}
+
+// The pair's backward pass from the pooled map's gradient: maxpool's
+// routing, then conv2d's backward pass.
+inline Conv2DGradients conv2d_maxpool_backward(const Vec &x, const Vec &w, const Vec &convolution, const Vec &d_pooled,
+                                               int W, int H, int CI, int CO, bool relu, int n) {
+    const Vec d_convolution = maxpool_backward(convolution, d_pooled, W - K + 1, H - K + 1, CO, n);
+    return conv2d_backward(x, w, convolution, d_convolution, W, H, CI, CO, relu, n);
 }
 
 // dense: x (in,n), w (out,in), b (out) -> y (out,n)

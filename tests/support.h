@@ -116,26 +116,28 @@ struct contains;
 template <typename T, typename... Ts>
 struct contains<T, std::tuple<Ts...>> : std::bool_constant<(std::is_same_v<T, Ts> || ...)> {};
 
-template <typename Done, typename Rest, std::string_view const &Kind>
-struct select_kind;
-template <typename... Done, std::string_view const &Kind>
-struct select_kind<std::tuple<Done...>, std::tuple<>, Kind> {
-    using type = std::tuple<Done...>;
+// The distinct layer types with tag `Tag` (tailor::Conv2DTag, ...) in `Tuple`.
+template <typename Tag, typename Tuple>
+struct filter_by_tag;
+template <typename Tag>
+struct filter_by_tag<Tag, std::tuple<>> {
+    using type = std::tuple<>;
 };
-template <typename... Done, typename T, typename... Rest, std::string_view const &Kind>
-struct select_kind<std::tuple<Done...>, std::tuple<T, Rest...>, Kind> {
-    static constexpr bool take = std::string_view(T::kind) == Kind && !contains<T, std::tuple<Done...>>::value;
-    using type = typename select_kind<std::conditional_t<take, std::tuple<Done..., T>, std::tuple<Done...>>,
-                                      std::tuple<Rest...>, Kind>::type;
+template <typename Tag, typename T, typename... Rest>
+struct filter_by_tag<Tag, std::tuple<T, Rest...>> {
+    using rest = typename filter_by_tag<Tag, std::tuple<Rest...>>::type;
+    using type = std::conditional_t<std::is_same_v<typename T::Tag, Tag> && !contains<T, rest>::value,
+                                    concat_t<std::tuple<T>, rest>, rest>;
 };
 
-// The distinct layer types of one kind ("Conv2D", "Dense", ...) across all
-// architectures, as a std::tuple for BOOST_AUTO_TEST_CASE_TEMPLATE.
-template <std::string_view const &Kind>
-using layers_of_kind = typename select_kind<std::tuple<>, typename all_layers<tailor::Architectures>::type, Kind>::type;
+// The distinct layer types of one kind across all architectures, as a
+// std::tuple for BOOST_AUTO_TEST_CASE_TEMPLATE.
+template <typename Tag>
+using layers_with_tag = typename filter_by_tag<Tag, typename all_layers<tailor::Architectures>::type>::type;
 
-inline constexpr std::string_view kConv2D = "Conv2D", kMaxPool = "MaxPooling2D", kDense = "Dense",
-                                  kDropout = "Dropout", kGaussianNoise = "GaussianNoise";
+// Whether layer type L is of the kind `Tag`.
+template <typename L, typename Tag>
+inline constexpr bool is_kind = std::is_same_v<typename L::Tag, Tag>;
 
 // Batch sizes every kernel is checked at: one image, an odd size, and one
 // past the register tiles' width.

@@ -8,72 +8,97 @@
 
 #include "tailor/nn/network.h"
 
-#include <string_view>
 
 using namespace support;
 using tailor::StepContext;
 
 namespace {
 
+using support::is_kind;
+
 // The reference forward and backward of one layer; params holds its tensors
 // (weights then bias) in double.
 template <typename L>
 Vec reference_forward(const std::vector<Vec> &params, const Vec &x, int n, const StepContext &step, const L &layer) {
-    constexpr std::string_view kind = L::kind;
-    if constexpr (kind == "Conv2D") {
+    if constexpr (is_kind<L, tailor::Conv2DTag>) {
         return reference::conv2d_forward(x, params[0], params[1], L::in.width, L::in.height, L::in.channels,
                                          L::out.channels, L::relu, n);
-    } else if constexpr (kind == "Dense") {
+    } else if constexpr (is_kind<L, tailor::Conv2DMaxPoolTag>) {
+        return reference::conv2d_maxpool_forward(x, params[0], params[1], L::in.width, L::in.height, L::in.channels,
+                                                 L::out.channels, L::relu, n)
+            .pooled;
+    } else if constexpr (is_kind<L, tailor::DenseTag>) {
         return reference::dense_forward(x, params[0], params[1], L::in.channels, L::out.channels, L::relu, n);
-    } else if constexpr (kind == "MaxPooling2D") {
+    } else if constexpr (is_kind<L, tailor::MaxPoolTag>) {
         return reference::maxpool_forward(x, L::in.width, L::in.height, L::in.channels, n);
-    } else if constexpr (kind == "Dropout") {
+    } else if constexpr (is_kind<L, tailor::DropoutTag>) {
         return reference::dropout(x, tailor::layer_key(step), step.step, layer.rate);
-    } else if constexpr (kind == "GaussianNoise") {
+    } else if constexpr (is_kind<L, tailor::GaussianNoiseTag>) {
         return reference::gaussian_noise(x, tailor::layer_key(step), step.step, layer.stddev);
     } else {
-        return x;  // Flatten
+        static_assert(is_kind<L, tailor::FlattenTag>, "a layer kind without a reference");
+        return x;
     }
 }
 
 template <typename L>
 Vec reference_backward(const std::vector<Vec> &params, std::vector<Vec> &grads, const Vec &x, const Vec &y,
                        const Vec &dy, int n, const StepContext &step, const L &layer) {
-    constexpr std::string_view kind = L::kind;
-    if constexpr (kind == "Conv2D") {
+    if constexpr (is_kind<L, tailor::Conv2DTag>) {
         auto g = reference::conv2d_backward(x, params[0], y, dy, L::in.width, L::in.height, L::in.channels,
                                             L::out.channels, L::relu, n);
         grads = {g.dw, g.db};
         return g.dx;
-    } else if constexpr (kind == "Dense") {
+    } else if constexpr (is_kind<L, tailor::Conv2DMaxPoolTag>) {
+        const Vec convolution = reference::conv2d_forward(x, params[0], params[1], L::in.width, L::in.height,
+                                                          L::in.channels, L::out.channels, L::relu, n);
+        auto g = reference::conv2d_maxpool_backward(x, params[0], convolution, dy, L::in.width, L::in.height,
+                                                    L::in.channels, L::out.channels, L::relu, n);
+        grads = {g.dw, g.db};
+        return g.dx;
+    } else if constexpr (is_kind<L, tailor::DenseTag>) {
         auto g = reference::dense_backward(x, params[0], y, dy, L::in.channels, L::out.channels, L::relu, n);
         grads = {g.dw, g.db};
         return g.dx;
-    } else if constexpr (kind == "MaxPooling2D") {
+    } else if constexpr (is_kind<L, tailor::MaxPoolTag>) {
         return reference::maxpool_backward(x, dy, L::in.width, L::in.height, L::in.channels, n);
-    } else if constexpr (kind == "Dropout") {
+    } else if constexpr (is_kind<L, tailor::DropoutTag>) {
         return reference::dropout(dy, tailor::layer_key(step), step.step, layer.rate);
     } else {
         return dy;  // Flatten, GaussianNoise
     }
 }
 
+// Layer I's first row in the summary (as Network numbers them): its tensors'
+// name and its random stream's index.
+template <typename Layers, std::size_t I>
+constexpr uint32_t first_row() {
+    return []<std::size_t... J>(std::index_sequence<J...>) {
+        return (0u + ... + static_cast<uint32_t>(std::tuple_element_t<J, Layers>::rows.size()));
+    }(std::make_index_sequence<I>{});
+}
+
 // Each layer's tensors, in double, in the order the network lays them out.
 template <typename Arch>
 std::vector<std::vector<Vec>> layer_parameters(tailor::Network<Arch> &network) {
+    using Layers = typename Arch::Layers;
     const auto tensors = network.tensors();
     const auto values = network.parameters();
     const auto summary = network.summary();
-    std::vector<std::vector<Vec>> params(summary.size());
+    std::vector<std::vector<Vec>> params(std::tuple_size_v<Layers>);
     std::size_t t = 0;
-    for (std::size_t i = 0; i < summary.size(); i++) {
-        while (t < tensors.size() && tensors[t].name.rfind(summary[i].name + "/", 0) == 0) {
-            std::size_t size = 1;
-            for (int d : tensors[t].shape) size *= d;
-            params[i].push_back(to_double(values.data() + tensors[t].offset, size));
-            t++;
-        }
-    }
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (([&] {
+             const std::string prefix = summary[first_row<Layers, I>()].name + "/";
+             while (t < tensors.size() && tensors[t].name.rfind(prefix, 0) == 0) {
+                 std::size_t size = 1;
+                 for (int d : tensors[t].shape) size *= d;
+                 params[I].push_back(to_double(values.data() + tensors[t].offset, size));
+                 t++;
+             }
+         }()),
+         ...);
+    }(std::make_index_sequence<std::tuple_size_v<Layers>>{});
     return params;
 }
 
@@ -98,8 +123,8 @@ void check_network_gradients() {
     activations[0] = to_double(images);
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         ((activations[I + 1] = reference_forward<std::tuple_element_t<I, Layers>>(
-              params[I], activations[I], n, StepContext{true, seed, step_number, I},
-              std::tuple_element_t<I, Layers>{})),
+              params[I], activations[I], n, StepContext{seed, step_number, first_row<Layers, I>()},
+              std::tuple_element_t<I, Layers>(n))),
          ...);
     }(std::make_index_sequence<kLayers>{});
     const auto loss = reference::softmax_cross_entropy(activations[kLayers], labels, Arch::classes, n);
@@ -113,8 +138,9 @@ void check_network_gradients() {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         ((gradient = reference_backward<std::tuple_element_t<kLayers - 1 - I, Layers>>(
               params[kLayers - 1 - I], grads[kLayers - 1 - I], activations[kLayers - 1 - I],
-              activations[kLayers - I], gradient, n, StepContext{true, seed, step_number, kLayers - 1 - I},
-              std::tuple_element_t<kLayers - 1 - I, Layers>{})),
+              activations[kLayers - I], gradient, n,
+              StepContext{seed, step_number, first_row<Layers, kLayers - 1 - I>()},
+              std::tuple_element_t<kLayers - 1 - I, Layers>(n))),
          ...);
     }(std::make_index_sequence<kLayers>{});
 
@@ -136,8 +162,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(network_gradients_match_composed_reference, Arch, 
     check_network_gradients<Arch>();
 }
 
-// Inference (its own path: dropout and noise off, conv2d + maxpool pairs
-// fused) against the reference layers: probabilities, loss and correct count.
+// Inference (its own path: dropout and noise off) against the reference layers: probabilities, loss and correct count.
 BOOST_AUTO_TEST_CASE_TEMPLATE(predictions_match_composed_reference, Arch, tailor::Architectures) {
     using Layers = typename Arch::Layers;
     const int n = 5;
@@ -153,9 +178,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(predictions_match_composed_reference, Arch, tailor
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         (([&] {
              using L = std::tuple_element_t<I, Layers>;
-             constexpr std::string_view kind = L::kind;
-             if constexpr (kind != "Dropout" && kind != "GaussianNoise") {
-                 activation = reference_forward<L>(params[I], activation, n, StepContext{}, L{});
+             if constexpr (!is_kind<L, tailor::DropoutTag> && !is_kind<L, tailor::GaussianNoiseTag>) {
+                 activation = reference_forward<L>(params[I], activation, n, StepContext{}, L(n));
              }
          }()),
          ...);
@@ -199,9 +223,10 @@ BOOST_AUTO_TEST_CASE(glorot_uniform_initialisation_has_keras_bounds) {
             BOOST_TEST(std::all_of(v, v + size, [](float x) { return x == 0.0f; }), t.name << " starts at zero");
             continue;
         }
-        // Conv kernels (co,ci,3,3): fans are ci*9 and co*9; dense (out,in): in and out.
+        // Conv kernels (co,ci,K,K): fans are ci*K*K and co*K*K; dense (out,in): in and out.
         const bool conv = t.shape.size() == 4;
-        const double fan_in = conv ? t.shape[1] * 9.0 : t.shape[1], fan_out = conv ? t.shape[0] * 9.0 : t.shape[0];
+        const double taps = conv ? tailor::kConvKernel * tailor::kConvKernel : 1;
+        const double fan_in = t.shape[1] * taps, fan_out = t.shape[0] * taps;
         const double limit = std::sqrt(6.0 / (fan_in + fan_out));
         const auto [low, high] = std::minmax_element(v, v + size);
         BOOST_TEST(*low >= -limit);
@@ -225,9 +250,10 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(regularization_overrides_reach_every_layer, Arch, 
         return std::vector<float>(network.gradients().begin(), network.gradients().end());
     };
     BOOST_TEST((gradients(0.0, 0.0, 1) == gradients(0.0, 0.0, 2)));
-    bool random_layers = false;
-    for (const auto &row : tailor::Network<Arch>(1).summary()) {
-        random_layers |= row.kind == "Dropout" || row.kind == "GaussianNoise";
-    }
+    const bool random_layers = []<std::size_t... I>(std::index_sequence<I...>) {
+        return ((is_kind<std::tuple_element_t<I, typename Arch::Layers>, tailor::DropoutTag> ||
+                 is_kind<std::tuple_element_t<I, typename Arch::Layers>, tailor::GaussianNoiseTag>) ||
+                ...);
+    }(std::make_index_sequence<std::tuple_size_v<typename Arch::Layers>>{});
     BOOST_TEST((gradients(-1, -1, 1) != gradients(-1, -1, 2)) == random_layers);
 }

@@ -1,5 +1,6 @@
 // Network<Arch>: an architecture's layers (generated from its declaration)
-// wired into a Model. Activations and gradients live in buffers allocated once
+// wired into a Model: one loop over layers that each keep the layer contract
+// (layer.h), whatever they fuse. Activations and gradients live in buffers allocated once
 // for the largest batch; a step allocates nothing. In a GPU build every one of
 // them, and the parameters and optimiser state, stays on the device: a
 // training step sends the batch up and brings nothing back.
@@ -7,7 +8,7 @@
 
 #include "tailor/nn/optimizer.h"
 #include "tailor/util/error.h"
-#include "tailor/nn/layers.h"
+#include "tailor/nn/layer.h"
 #include "tailor/nn/model.h"
 #include "tailor/util/random.h"
 
@@ -31,6 +32,7 @@ class Network final : public Model {
     static constexpr std::size_t kLayers = std::tuple_size_v<Layers>;
     template <std::size_t I>
     using Layer = std::tuple_element_t<I, Layers>;
+    using Loss = typename Arch::Loss;
     using ParamsTuple = decltype([]<std::size_t... I>(std::index_sequence<I...>) {
         return std::tuple<typename Layer<I>::Params...>{};
     }(std::make_index_sequence<kLayers>{}));
@@ -42,42 +44,23 @@ class Network final : public Model {
         return ((Layer<I>::out.size() == Layer<I + 1>::in.size()) && ...);
     }(std::make_index_sequence<kLayers - 1>{}), "each layer must take its predecessor's output");
 
+    static_assert([]<std::size_t... I>(std::index_sequence<I...>) {
+        return ((I == 0 || Layer<I>::computes_input_gradient) && ...);
+    }(std::make_index_sequence<kLayers>{}), "a layer that computes no input gradient must come first");
+
     static constexpr uint64_t kInitStream = 1;
 
-    // Layers I and I + 1 as one Conv2DMaxPool (a conv2d and the maxpool after
-    // it), in training and inference: layer I's output is never stored.
+    // Layer I's first row in the summary: where its tensors are named, and
+    // the index that keys its random stream.
     template <std::size_t I>
-    using Pair = Conv2DMaxPool<Layer<I>, Layer<std::min(I + 1, kLayers - 1)>>;
-    template <std::size_t I>
-    static constexpr bool pair_at() {
-        if constexpr (I + 1 < kLayers) {
-            return fused_conv2d_maxpool<Layer<I>, Layer<I + 1>>();
-        } else {
-            return false;
-        }
-    }
-    // Whether layer I is the maxpool of a pair.
-    template <std::size_t I>
-    static constexpr bool pooled_by_pair() {
-        if constexpr (I > 0) {
-            return pair_at<I - 1>();
-        } else {
-            return false;
-        }
-    }
-    // Whether the pair at I stores each window's argmax in training.
-    template <std::size_t I>
-    static constexpr bool stores_argmax() {
-        if constexpr (pair_at<I>()) {
-            static_assert(!Pair<I>::Kernels::recomputes || I == 0, "a recomputing pair computes no input gradient");
-            return !Pair<I>::Kernels::recomputes;
-        } else {
-            return false;
-        }
+    static constexpr uint32_t first_row() {
+        return []<std::size_t... J>(std::index_sequence<J...>) {
+            return (0u + ... + static_cast<uint32_t>(Layer<J>::rows.size()));
+        }(std::make_index_sequence<I>{});
     }
 
 public:
-    explicit Network(int max_batch) : max_batch_(max_batch) {
+    explicit Network(int max_batch) : max_batch_(max_batch), layers_(make_layers(max_batch)) {
         std::size_t total = 0;
         for_each_tensor(params_, [&](Tensor &t) { total += t.size(); });
         for (auto *arena : {&parameters_, &gradients_, &first_moments_, &second_moments_}) arena->allocate(total);
@@ -87,10 +70,8 @@ public:
             for_each_tensor(params_, [&](Tensor &t) { arena->add_tensor(t.data - parameters_.values.data(), t.size()); });
         }
         for_each_layer([&]<std::size_t I>() {
-            outputs_[I].assign(pair_at<I>() ? 0 : Layer<I>::out.size() * max_batch);
-            constexpr bool needed = I > 0 && !pooled_by_pair<I>();
-            input_gradients_[I].assign(needed ? Layer<I>::in.size() * max_batch : 0);
-            if constexpr (stores_argmax<I>()) argmaxes_[I].assign(Pair<I>::out.size() * max_batch);
+            outputs_[I].assign(Layer<I>::out.size() * max_batch);
+            input_gradients_[I].assign(I > 0 ? Layer<I>::in.size() * max_batch : 0);
         });
         images_.assign(Arch::input.size() * max_batch);
         labels_.assign(max_batch);
@@ -133,14 +114,18 @@ public:
         std::vector<LayerSummary> rows;
         std::map<std::string, int> counts;  // Keras numbers layers per kind: conv2d_1, conv2d_2, ...
         for_each_layer([&]<std::size_t I>() {
-            using L = Layer<I>;
-            LayerSummary row;
-            row.name = std::string(L::keras_name) + "_" + std::to_string(++counts[L::keras_name]);
-            row.kind = L::kind;
-            row.output_shape = L::out.flat() ? std::vector<int>{L::out.channels}
-                                             : std::vector<int>{L::out.height, L::out.width, L::out.channels};
-            boost::pfr::for_each_field(std::get<I>(params_), [&](const Tensor &t) { row.parameters += t.size(); });
-            rows.push_back(row);
+            std::size_t parameters = 0;
+            boost::pfr::for_each_field(std::get<I>(params_), [&](const Tensor &t) { parameters += t.size(); });
+            for (const LayerRow &layer_row : Layer<I>::rows) {
+                LayerSummary row;
+                row.name = std::string(layer_row.keras_name) + "_" + std::to_string(++counts[layer_row.keras_name]);
+                row.kind = layer_row.kind;
+                const Shape out = layer_row.out;
+                row.output_shape =
+                    out.flat() ? std::vector<int>{out.channels} : std::vector<int>{out.height, out.width, out.channels};
+                row.parameters = &layer_row == &Layer<I>::rows.front() ? parameters : 0;
+                rows.push_back(row);
+            }
         });
         return rows;
     }
@@ -150,7 +135,7 @@ public:
         const auto rows = summary();
         for_each_layer([&]<std::size_t I>() {
             boost::pfr::for_each_field(std::get<I>(params_), [&](const Tensor &t) {
-                list.push_back({rows[I].name + "/" + t.name, t.shape,
+                list.push_back({rows[first_row<I>()].name + "/" + t.name, t.shape,
                                 static_cast<std::size_t>(t.data - parameters_.values.data())});
             });
         });
@@ -188,28 +173,14 @@ public:
     }
 
     void train_step(const float *images, const int32_t *labels, int n, uint32_t seed, uint32_t step) override {
-        StepContext context{true, seed, step, 0};
-        forward(images, labels, n, context, training_totals_);
+        StepContext context{seed, step, 0};
+        forward(images, labels, n, &context, training_totals_);
         const float *gradient = d_logits_.data();
         for_each_layer_reversed([&]<std::size_t I>() {
-            context.layer_index = I;
-            if constexpr (pooled_by_pair<I>()) {
-                return;  // the pooled map's gradient goes to the pair as it is
-            } else if constexpr (stores_argmax<I>()) {
-                const float *pooled = activations_[I + 2];
-                const uint8_t *argmax = argmaxes_[I].data();
-                Pair<I>::backward_weights_argmax(activations_[I], pooled, argmax, gradient, n, std::get<I>(grads_));
-                float *d_input = I == 0 ? nullptr : input_gradients_[I].data();
-                if (d_input) Pair<I>::backward_data_argmax(pooled, argmax, gradient, d_input, n, std::get<I>(params_));
-                gradient = d_input;
-            } else if constexpr (pair_at<I>()) {
-                Pair<I>::backward(activations_[I], activations_[I + 2], gradient, n, std::get<I>(params_),
-                                  std::get<I>(grads_));
-            } else {
-                float *d_input = I == 0 ? nullptr : input_gradients_[I].data();
-                gradient = std::get<I>(layers_).backward(activations_[I], activations_[I + 1], gradient, d_input, n,
-                                                         std::get<I>(params_), std::get<I>(grads_), context);
-            }
+            context.layer_index = first_row<I>();
+            float *d_input = I == 0 ? nullptr : input_gradients_[I].data();
+            gradient = std::get<I>(layers_).backward(activations_[I], activations_[I + 1], gradient, d_input, n,
+                                                     std::get<I>(params_), std::get<I>(grads_), context);
         });
     }
 
@@ -221,7 +192,7 @@ public:
     }
 
     BatchResult predict(const float *images, const int32_t *labels, int n, float *probabilities) override {
-        forward(images, labels, n, StepContext{}, prediction_totals_);
+        forward(images, labels, n, nullptr, prediction_totals_);
         const float *all = probabilities_.read().data();
         const auto losses = losses_.read();
         std::copy_n(all, static_cast<std::size_t>(n) * Arch::classes, probabilities);
@@ -287,11 +258,12 @@ private:
         }
     };
 
-    // Runs every layer, then softmax + cross-entropy (and its gradient, which
-    // train_step consumes), adding the batch's loss and correct count to
-    // `totals`. Without labels (pure inference) the kernel reads a row of
-    // zeros and only the probabilities are used.
-    void forward(const float *images, const int32_t *labels, int n, StepContext context,
+    // Runs every layer (in training mode when `training` is given), then
+    // softmax + cross-entropy (and its gradient, which train_step consumes),
+    // adding the batch's loss and correct count to `totals`. Without labels
+    // (pure inference) the kernel reads a row of zeros and only the
+    // probabilities are used.
+    void forward(const float *images, const int32_t *labels, int n, StepContext *training,
                  DeviceVector<float> &totals) {
         std::copy_n(images, static_cast<std::size_t>(n) * Arch::input.size(), images_.data());
         images_.host_changed();
@@ -303,25 +275,28 @@ private:
         labels_.host_changed();
         activations_[0] = images_.data();
         for_each_layer([&]<std::size_t I>() {
-            context.layer_index = I;
-            if constexpr (pooled_by_pair<I>()) {
-                return;  // run with its conv2d
-            } else if constexpr (pair_at<I>()) {
-                activations_[I + 1] = nullptr;  // never stored
-                activations_[I + 2] = Pair<I>::forward(activations_[I], outputs_[I + 1].data(), argmaxes_[I].data(),
-                                                       n, std::get<I>(params_), context.training);
+            auto &layer = std::get<I>(layers_);
+            const float *x = activations_[I];
+            float *y = outputs_[I].data();
+            if (training) {
+                training->layer_index = first_row<I>();
+                activations_[I + 1] = layer.forward_train(x, y, n, std::get<I>(params_), *training);
             } else {
-                activations_[I + 1] = std::get<I>(layers_).forward(activations_[I], outputs_[I].data(), n,
-                                                                   std::get<I>(params_), context);
+                activations_[I + 1] = layer.forward(x, y, n, std::get<I>(params_));
             }
         });
-        using Loss = SoftmaxCrossEntropyKernels<Arch::classes>;
         auto totals_view = view(totals.data(), 2);
-        check_kernel(Loss::forward_backward(view(activations_[kLayers], Arch::classes, n), view(labels_.data(), n),
-                                            1.0f / static_cast<float>(n), totals_view,
-                                            view(probabilities_.data(), Arch::classes, n), view(losses_.data(), n),
-                                            view(d_logits_.data(), Arch::classes, n), totals_view),
+        check_kernel(Loss::Kernels::forward_backward(view(activations_[kLayers], Arch::classes, n),
+                                                     view(labels_.data(), n), 1.0f / static_cast<float>(n),
+                                                     totals_view, view(probabilities_.data(), Arch::classes, n),
+                                                     view(losses_.data(), n), view(d_logits_.data(), Arch::classes, n),
+                                                     totals_view),
                      "softmax_cross_entropy");
+    }
+
+    static Layers make_layers(int max_batch) {
+        return [&]<std::size_t... I>(std::index_sequence<I...>) { return Layers{Layer<I>(max_batch)...}; }(
+            std::make_index_sequence<kLayers>{});
     }
 
     int max_batch_;
@@ -329,7 +304,6 @@ private:
     ParamsTuple params_, grads_;
     TensorArena parameters_, gradients_, first_moments_, second_moments_;
     std::array<DeviceVector<float>, kLayers> outputs_, input_gradients_;
-    std::array<DeviceVector<uint8_t>, kLayers> argmaxes_;  // per pair that stores them
     std::array<const float *, kLayers + 1> activations_{};
     DeviceVector<float> images_, probabilities_, d_logits_, losses_;
     DeviceVector<int32_t> labels_;

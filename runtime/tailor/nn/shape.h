@@ -1,5 +1,6 @@
 // Shape of one sample's activation: channels innermost, then x, then y.
-// A flattened activation is {features, 1, 1}.
+// A flattened activation is {features, 1, 1}. Only the standard library:
+// the generators include it too.
 #pragma once
 
 #include <cstddef>
@@ -16,5 +17,18 @@ struct Shape {
     }
     constexpr bool flat() const { return width == 1 && height == 1; }
 };
+
+// The one kernel size of every conv2d and window of every maxpool, defined
+// here for the generators, the runtime, the tests, the benchmarks and the
+// architecture compiler (cmake/TailorArchitectures.cmake reads these lines).
+inline constexpr int kConvKernel = 3;
+inline constexpr int kPoolWindow = 2;
+
+// A "valid" convolution with `filters` outputs, stride 1.
+constexpr Shape conv2d_output(Shape in, int filters) {
+    return {filters, in.width - kConvKernel + 1, in.height - kConvKernel + 1};
+}
+// Max pooling, stride = window: an odd last row or column is dropped.
+constexpr Shape maxpool_output(Shape in) { return {in.channels, in.width / kPoolWindow, in.height / kPoolWindow}; }
 
 }  // namespace tailor

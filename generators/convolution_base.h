@@ -5,13 +5,12 @@
 #pragma once
 
 #include "layout.h"
+#include "tailor/nn/shape.h"  // kConvKernel
 
 namespace tailor {
 
-constexpr int kKernel = 3;
-
 template <typename Self>
-class Conv2DGenerator : public Halide::Generator<Self> {
+class ConvolutionBase : public Halide::Generator<Self> {
 public:
     Halide::GeneratorParam<int> width{"width", 28};
     Halide::GeneratorParam<int> height{"height", 28};
@@ -20,8 +19,8 @@ public:
     Halide::GeneratorParam<bool> relu{"relu", true};
 
 protected:
-    int out_width() const { return width - kKernel + 1; }
-    int out_height() const { return height - kKernel + 1; }
+    int out_width() const { return width - kConvKernel + 1; }
+    int out_height() const { return height - kConvKernel + 1; }
     int natural_vector() const { return this->get_target().template natural_vector_size<float>(); }
 
     // sum(co, x, y, n) = bias(co) + the taps over r = (ci, kx, ky), in r's order.
@@ -33,7 +32,7 @@ protected:
         sum(co, x, y, n) += weights(co, r.x, r.y, r.z) * input(r.x, x + r.y, y + r.z, n);
     }
 
-    Halide::RDom taps() const { return Halide::RDom(0, in_channels, 0, kKernel, 0, kKernel, "r"); }
+    Halide::RDom taps() const { return Halide::RDom(0, in_channels, 0, kConvKernel, 0, kConvKernel, "r"); }
 
     // The weight gradient over r = (x, y, n), the pixels and images summed:
     // sum(co, ci, kx, ky) = sum over r of dz(co, x, y, n) * input(ci, x + kx, y + ky, n).
@@ -54,7 +53,7 @@ protected:
     }
     template <typename Buffer>
     void require_weights(Buffer &buffer) {
-        require_dense(buffer, {out_channels, in_channels, kKernel, kKernel}, false);
+        require_dense(buffer, {out_channels, in_channels, kConvKernel, kConvKernel}, false);
     }
     template <typename Buffer>
     void require_bias(Buffer &buffer) {
@@ -80,7 +79,7 @@ protected:
             dz, 0.0f, {{Expr(), Expr()}, {0, dz_width}, {0, dz_height}, {Expr(), Expr()}});
         // Transposed so that input channels are innermost and vectorize.
         backward_data_weights(ci, co, kx, ky) = weights(co, ci, kx, ky);
-        backward_data_r = RDom(0, out_channels, 0, kKernel, 0, kKernel, "r");
+        backward_data_r = RDom(0, out_channels, 0, kConvKernel, 0, kConvKernel, "r");
         const RDom &r = backward_data_r;
         backward_data_sum(ci, x, y, n) = 0.0f;
         backward_data_sum(ci, x, y, n) += backward_data_weights(ci, r.x, r.y, r.z) * backward_data_padded(r.x, x - r.y, y - r.z, n);

@@ -1,0 +1,227 @@
+# The front half of the architecture compiler: reads architectures/<name>.arch,
+# checks every word of it, infers each layer's shapes and applies the
+# declared fusions. Pure CMake, no targets: tests/arch runs it in script mode
+# (cmake -P) on broken declarations. The back half, which instantiates
+# kernels and writes the layer list, is TailorArchitectures.cmake.
+#
+# A declaration is one layer per line, `kind arguments...`; `#` starts a
+# comment; the first line's comment `# <name>: text` is the description. Each
+# kind has one file, cmake/layers/<kind>.cmake, with
+#   tailor_layer_<kind>_shape(<input shape> <arguments> <output variable>)
+#       checks the arguments (tailor_arch_fail names file:line) and returns
+#       the output shape: "width;height;channels", or "features" once flat
+#   tailor_layer_<kind>_kernels(<input shape> <output shape> <arguments>
+#                               <position> <type variable>)
+#       instantiates its kernels and binding; returns its C++ layer type
+# and a fused kind declares what it replaces with tailor_declare_fusion().
+
+include_guard(GLOBAL)
+set(TAILOR_CMAKE_DIR "${CMAKE_CURRENT_LIST_DIR}")
+
+# The kernel size and pooling window, from the one header that defines them.
+file(STRINGS "${CMAKE_CURRENT_LIST_DIR}/../runtime/tailor/nn/shape.h" shape_constants
+     REGEX "^inline constexpr int k(ConvKernel|PoolWindow) = [0-9]+;")
+foreach (line IN LISTS shape_constants)
+    string(REGEX REPLACE "^inline constexpr int k([A-Za-z]+) = ([0-9]+);" "\\1;\\2" pair "${line}")
+    list(GET pair 0 constant_name)
+    list(GET pair 1 constant_value)
+    set(TAILOR_${constant_name} ${constant_value})
+endforeach ()
+if (NOT TAILOR_ConvKernel OR NOT TAILOR_PoolWindow)
+    message(FATAL_ERROR "runtime/tailor/nn/shape.h: kConvKernel and kPoolWindow not found")
+endif ()
+
+# ---- Checks a kind's file calls -----------------------------------------------
+
+function(tailor_arch_fail problem)
+    message(FATAL_ERROR "${TAILOR_ARCH_FILE}:${TAILOR_ARCH_LINE}: ${problem}")
+endfunction()
+
+# Between `min` and `max` arguments, else the kind's usage.
+function(tailor_arch_arguments arguments min max usage)
+    list(LENGTH arguments count)
+    if (count LESS min OR count GREATER max)
+        tailor_arch_fail("expected '${usage}'")
+    endif ()
+endfunction()
+
+function(tailor_arch_positive_integer value what)
+    if (NOT value MATCHES "^[1-9][0-9]*$")
+        tailor_arch_fail("${what} must be a positive integer, not '${value}'")
+    endif ()
+endfunction()
+
+# A non-negative decimal number, returned as a C++ float literal.
+function(tailor_arch_float value what below_one out_var)
+    if (below_one AND NOT value MATCHES "^(0|0?\\.[0-9]+)$")
+        tailor_arch_fail("${what} must be a number from 0 to below 1, not '${value}'")
+    elseif (NOT value MATCHES "^([0-9]+|[0-9]*\\.[0-9]+)$")
+        tailor_arch_fail("${what} must be a non-negative number, not '${value}'")
+    endif ()
+    if (NOT value MATCHES "\\.")
+        string(APPEND value ".0")
+    endif ()
+    set(${out_var} "${value}f" PARENT_SCOPE)
+endfunction()
+
+# An optional activation after the required arguments: "true" for relu.
+function(tailor_arch_activation arguments index out_var)
+    list(LENGTH arguments count)
+    set(relu false)
+    if (count GREATER index)
+        list(GET arguments ${index} activation)
+        if (NOT activation STREQUAL "relu")
+            tailor_arch_fail("unknown activation '${activation}' (known: relu)")
+        endif ()
+        set(relu true)
+    endif ()
+    set(${out_var} ${relu} PARENT_SCOPE)
+endfunction()
+
+function(tailor_arch_image_input shape kind)
+    list(LENGTH shape rank)
+    if (NOT rank EQUAL 3)
+        tailor_arch_fail("${kind} needs an image-shaped input, but its input is already flat")
+    endif ()
+endfunction()
+
+function(tailor_arch_flat_input shape kind)
+    list(LENGTH shape rank)
+    if (NOT rank EQUAL 1)
+        tailor_arch_fail("${kind} needs a flat input: add 'flatten' before it")
+    endif ()
+endfunction()
+
+# `fused` replaces `first` directly followed by `second`; its arguments are
+# the first's.
+function(tailor_declare_fusion first second fused)
+    set_property(GLOBAL APPEND PROPERTY TAILOR_FUSIONS "${first};${second};${fused}")
+    set_property(GLOBAL APPEND PROPERTY TAILOR_FUSED_KINDS ${fused})
+endfunction()
+
+# ---- The parser --------------------------------------------------------------
+
+# Sets, in the caller's scope, <prefix>_description, <prefix>_input (shape),
+# <prefix>_classes, <prefix>_count and for each layer i from 0
+# <prefix>_<i>_{kind,arguments,line,in,out} (after fusion).
+function(tailor_parse_architecture file prefix)
+    get_filename_component(name "${file}" NAME_WE)
+    set(TAILOR_ARCH_FILE "${file}")
+    if (NOT EXISTS "${file}")
+        message(FATAL_ERROR "${file}: no such architecture declaration")
+    endif ()
+    file(STRINGS "${file}" lines)
+    get_property(fused_kinds GLOBAL PROPERTY TAILOR_FUSED_KINDS)
+    set(description "")
+    set(shape "")
+    set(classes "")
+    set(count 0)
+    set(line_number 0)
+    foreach (text IN LISTS lines)
+        math(EXPR line_number "${line_number} + 1")
+        set(TAILOR_ARCH_LINE ${line_number})
+        if (line_number EQUAL 1 AND text MATCHES "^# *${name}: *(.*)$")
+            set(description "${CMAKE_MATCH_1}")
+        endif ()
+        string(REGEX REPLACE "#.*" "" text "${text}")
+        string(STRIP "${text}" text)
+        if (text STREQUAL "")
+            continue()
+        endif ()
+        string(REGEX REPLACE "[ \t]+" ";" words "${text}")
+        list(POP_FRONT words kind)
+        if (classes)
+            tailor_arch_fail("nothing may follow softmax_cross_entropy")
+        elseif (kind STREQUAL "input")
+            if (shape)
+                tailor_arch_fail("a second 'input'")
+            endif ()
+            tailor_arch_arguments("${words}" 3 3 "input WIDTH HEIGHT CHANNELS")
+            foreach (value IN LISTS words)
+                tailor_arch_positive_integer(${value} "input's sizes")
+            endforeach ()
+            set(shape ${words})
+            set(input ${words})
+            continue()
+        elseif (NOT shape)
+            tailor_arch_fail("the first layer must be 'input WIDTH HEIGHT CHANNELS'")
+        elseif (kind STREQUAL "softmax_cross_entropy")
+            tailor_arch_arguments("${words}" 0 0 "softmax_cross_entropy")
+            tailor_arch_flat_input("${shape}" softmax_cross_entropy)
+            set(classes ${shape})
+            continue()
+        elseif (kind IN_LIST fused_kinds)
+            tailor_arch_fail("'${kind}' is made by fusion, not declared: write its layers one per line")
+        elseif (NOT kind IN_LIST TAILOR_LAYER_KINDS)
+            set(known ${TAILOR_LAYER_KINDS})
+            list(REMOVE_ITEM known ${fused_kinds})
+            string(REPLACE ";" ", " known "${known}")
+            tailor_arch_fail("unknown layer kind '${kind}' (known: input, ${known}, softmax_cross_entropy)")
+        endif ()
+        cmake_language(CALL tailor_layer_${kind}_shape "${shape}" "${words}" out)
+        foreach (field IN ITEMS kind words line_number shape out)
+            set(layer_${count}_${field} "${${field}}")
+        endforeach ()
+        set(shape ${out})
+        math(EXPR count "${count} + 1")
+    endforeach ()
+    set(TAILOR_ARCH_LINE ${line_number})
+    if (NOT classes)
+        tailor_arch_fail("the last layer must be softmax_cross_entropy")
+    endif ()
+    _tailor_fuse_and_return(${prefix})
+endfunction()
+
+# Replaces each declared fusion's pair by its fused kind and hands the layers
+# to the caller of tailor_parse_architecture (a macro: it sets its scope).
+macro(_tailor_fuse_and_return prefix)
+    get_property(fusion_list GLOBAL PROPERTY TAILOR_FUSIONS)
+    list(LENGTH fusion_list fusion_words)
+    set(fused 0)
+    set(i 0)
+    while (i LESS count)
+        math(EXPR next "${i} + 1")
+        set(kind "${layer_${i}_kind}")
+        set(last "${layer_${i}_out}")
+        set(fusion_kind "")
+        if (next LESS count)
+            set(pair "${layer_${i}_kind};${layer_${next}_kind}")
+            set(w 0)
+            while (w LESS fusion_words)
+                list(SUBLIST fusion_list ${w} 2 candidate)
+                math(EXPR fused_at "${w} + 2")
+                list(GET fusion_list ${fused_at} candidate_kind)
+                if ("${candidate}" STREQUAL "${pair}")
+                    set(fusion_kind ${candidate_kind})
+                endif ()
+                math(EXPR w "${w} + 3")
+            endwhile ()
+        endif ()
+        set(${prefix}_${fused}_arguments "${layer_${i}_words}" PARENT_SCOPE)
+        set(${prefix}_${fused}_line "${layer_${i}_line_number}" PARENT_SCOPE)
+        set(${prefix}_${fused}_in "${layer_${i}_shape}" PARENT_SCOPE)
+        if (fusion_kind)
+            set(${prefix}_${fused}_kind ${fusion_kind} PARENT_SCOPE)
+            set(${prefix}_${fused}_out "${layer_${next}_out}" PARENT_SCOPE)
+            math(EXPR i "${i} + 2")
+        else ()
+            set(${prefix}_${fused}_kind ${kind} PARENT_SCOPE)
+            set(${prefix}_${fused}_out "${last}" PARENT_SCOPE)
+            math(EXPR i "${i} + 1")
+        endif ()
+        math(EXPR fused "${fused} + 1")
+    endwhile ()
+    set(${prefix}_count ${fused} PARENT_SCOPE)
+    set(${prefix}_description "${description}" PARENT_SCOPE)
+    set(${prefix}_input "${input}" PARENT_SCOPE)
+    set(${prefix}_classes "${classes}" PARENT_SCOPE)
+endmacro()
+
+# Every kind, from its own file.
+file(GLOB layer_kind_files "${CMAKE_CURRENT_LIST_DIR}/layers/*.cmake")
+set(TAILOR_LAYER_KINDS "")
+foreach (kind_file IN LISTS layer_kind_files)
+    get_filename_component(kind "${kind_file}" NAME_WE)
+    list(APPEND TAILOR_LAYER_KINDS ${kind})
+    include("${kind_file}")
+endforeach ()

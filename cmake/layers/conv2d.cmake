@@ -1,0 +1,52 @@
+# conv2d FILTERS [relu]: a 3x3 "valid" convolution + bias (+ ReLU).
+#   (w, h, c) -> (w - 2, h - 2, FILTERS)
+# Runtime: runtime/tailor/nn/layers/conv2d.h; kernels: generators/conv2d.cpp.
+
+function(tailor_layer_conv2d_shape in arguments out_var)
+    tailor_arch_arguments("${arguments}" 1 2 "conv2d FILTERS [relu]")
+    list(GET arguments 0 filters)
+    tailor_arch_positive_integer(${filters} "conv2d's FILTERS")
+    tailor_arch_activation("${arguments}" 1 relu)
+    tailor_arch_image_input("${in}" conv2d)
+    list(GET in 0 width)
+    list(GET in 1 height)
+    math(EXPR out_width "${width} - ${TAILOR_ConvKernel} + 1")
+    math(EXPR out_height "${height} - ${TAILOR_ConvKernel} + 1")
+    if (out_width LESS 1 OR out_height LESS 1)
+        tailor_arch_fail("conv2d's ${width}x${height} input is smaller than its ${TAILOR_ConvKernel}x${TAILOR_ConvKernel} kernel")
+    endif ()
+    set(${out_var} ${out_width} ${out_height} ${filters} PARENT_SCOPE)
+endfunction()
+
+set(TAILOR_CONV2D_BINDING [=[
+template <> struct Conv2DKernels<@w@, @h@, @ci@, @co@, @relu@> {
+    static constexpr auto forward = &kernels::conv2d_forward_@key@;
+    static constexpr auto backward_data = &kernels::conv2d_backward_data_@key@;
+    static constexpr auto backward_weights = &kernels::conv2d_backward_weights_@key@;
+};
+]=])
+
+function(tailor_layer_conv2d_kernels in out arguments position type_var)
+    tailor_conv2d_key("${in}" "${arguments}")
+    foreach (pass IN ITEMS forward backward_data backward_weights)
+        tailor_kernel(conv2d_${pass} conv2d_${pass}_${key}
+                      width=${w} height=${h} in_channels=${ci} out_channels=${co} relu=${relu})
+    endforeach ()
+    string(CONFIGURE "${TAILOR_CONV2D_BINDING}" binding @ONLY)
+    tailor_bind(conv2d_${key} "${binding}" tailor/nn/layers/conv2d.h)
+    set(${type_var} "Conv2D<${w}, ${h}, ${ci}, ${co}, ${relu}>" PARENT_SCOPE)
+endfunction()
+
+# A convolution's parameters (w, h, ci, co, relu) and the name its kernels
+# share, e.g. 28x28x1_to_32_relu, set in the caller's scope.
+macro(tailor_conv2d_key in arguments)
+    list(GET in 0 w)
+    list(GET in 1 h)
+    list(GET in 2 ci)
+    list(GET arguments 0 co)
+    tailor_arch_activation("${arguments}" 1 relu)
+    set(key "${w}x${h}x${ci}_to_${co}")
+    if (relu)
+        string(APPEND key "_relu")
+    endif ()
+endmacro()

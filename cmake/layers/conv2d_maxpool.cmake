@@ -1,0 +1,43 @@
+# conv2d_maxpool: a conv2d and the maxpool right after it, fused into one
+# layer (never declared: the compiler makes it from the pair).
+#   (w, h, c) -> ((w - 2) / 2, (h - 2) / 2, FILTERS)
+# Runtime: runtime/tailor/nn/layers/conv2d_maxpool.h; kernels:
+# generators/conv2d_maxpool.cpp.
+tailor_declare_fusion(conv2d maxpool conv2d_maxpool)
+
+# Recomputing (a first convolution), or storing each window's argmax.
+set(TAILOR_CONV2D_MAXPOOL_BINDING_true [=[
+template <> struct Conv2DMaxPoolKernels<@w@, @h@, @ci@, @co@, @relu@, true> {
+    static constexpr auto forward = &kernels::conv2d_maxpool_forward_@key@;
+    static constexpr auto backward_weights = &kernels::conv2d_maxpool_backward_weights_@key@;
+};
+]=])
+set(TAILOR_CONV2D_MAXPOOL_BINDING_false [=[
+template <> struct Conv2DMaxPoolKernels<@w@, @h@, @ci@, @co@, @relu@, false> {
+    static constexpr auto forward = &kernels::conv2d_maxpool_forward_@key@;
+    static constexpr auto forward_argmax = &kernels::conv2d_maxpool_forward_argmax_@key@;
+    static constexpr auto backward_weights_argmax = &kernels::conv2d_maxpool_backward_weights_argmax_@key@;
+    static constexpr auto backward_data_argmax = &kernels::conv2d_maxpool_backward_data_argmax_@key@;
+};
+]=])
+
+function(tailor_layer_conv2d_maxpool_kernels in out arguments position type_var)
+    tailor_conv2d_key("${in}" "${arguments}")
+    # A first convolution over few channels (the image) is memory-bound:
+    # training recomputes it rather than store anything, which it can only do
+    # first, since it then computes no input gradient.
+    if (position EQUAL 0 AND ci LESS_EQUAL 4)
+        set(recomputes true)
+        set(passes forward backward_weights)
+    else ()
+        set(recomputes false)
+        set(passes forward forward_argmax backward_weights_argmax backward_data_argmax)
+    endif ()
+    foreach (pass IN LISTS passes)
+        tailor_kernel(conv2d_maxpool_${pass} conv2d_maxpool_${pass}_${key}
+                      width=${w} height=${h} in_channels=${ci} out_channels=${co} relu=${relu})
+    endforeach ()
+    string(CONFIGURE "${TAILOR_CONV2D_MAXPOOL_BINDING_${recomputes}}" binding @ONLY)
+    tailor_bind(conv2d_maxpool_${key}_${recomputes} "${binding}" tailor/nn/layers/conv2d_maxpool.h)
+    set(${type_var} "Conv2DMaxPool<${w}, ${h}, ${ci}, ${co}, ${relu}, ${recomputes}>" PARENT_SCOPE)
+endfunction()

@@ -1,0 +1,61 @@
+// The layer contract: what every layer of an architecture's generated layer
+// list implements, fused or not, so that Network<Arch> runs them all in one
+// uniform loop. (A layer kind's files: docs/architecture.md.)
+//
+//   using Tag                     its kind (Conv2DTag, ...): what tests and
+//                                 benchmarks select layers by
+//   static constexpr Shape in, out
+//                                 per-sample shapes of its input and output
+//   static constexpr std::array<LayerRow, K> rows
+//                                 the Keras layers it stands for, in order:
+//                                 the summary's rows and the tensors' names
+//                                 (its Params belong to the first)
+//   static constexpr bool computes_input_gradient
+//                                 false only for a layer that must come first
+//   using Params                  a struct of Tensors (walked with Boost.PFR),
+//                                 or NoParams
+//   explicit L(int max_batch)     allocates the state its backward pass reads
+//
+//   const float *forward(x, y, n, params)
+//       inference; returns the output: y, or x when it passes x through
+//   const float *forward_train(x, y, n, params, step)
+//       training; may keep state (for the same batch) for its own backward
+//   const float *backward(x, y, dy, dx, n, params, grads, step)
+//       after forward_train on the same x: fills grads and returns the input
+//       gradient (dx, or dy when it passes dy through); dx == nullptr skips it
+//
+// x, y, dy and dx hold n samples of `in` or `out`, channels innermost (see
+// shape.h); the network owns them, a layer owns only its own state.
+#pragma once
+
+#include "tailor/nn/kernel_call.h"
+#include "tailor/nn/shape.h"
+#include "tailor/nn/tensor.h"
+
+#include <array>
+#include <cstdint>
+
+namespace tailor {
+
+// One row of the Keras-style summary that a layer stands for.
+struct LayerRow {
+    const char *kind;        // Keras's class name, e.g. "Conv2D"
+    const char *keras_name;  // Keras's name stem, e.g. "conv2d" (numbered per model: conv2d_1, ...)
+    Shape out;
+};
+
+// Per-step facts a random layer needs: the run's seed, the optimiser step and
+// the layer's row in the summary (so two dropout layers draw apart).
+struct StepContext {
+    uint32_t seed = 0;
+    uint32_t step = 0;
+    uint32_t layer_index = 0;
+};
+
+// The seed of a random layer's stream: the run's seed and the layer's index,
+// so two dropout (or noise) layers never draw the same numbers.
+inline uint32_t layer_key(const StepContext &step) { return step.seed ^ (step.layer_index * 0x9e3779b9u); }
+
+struct NoParams {};
+
+}  // namespace tailor

@@ -1,0 +1,70 @@
+// conv2d: a 3x3 "valid" convolution + bias (+ ReLU): (ci,w,h) -> (co,w-2,h-2)
+// Kernels: generators/conv2d.cpp.
+#pragma once
+
+#include "tailor/nn/layer.h"
+
+namespace tailor {
+
+struct Conv2DTag {};
+
+// Kernel bindings, specialised in the generated architectures.h.
+template <int W, int H, int CI, int CO, bool Relu>
+struct Conv2DKernels;
+
+// The convolution's parameters, and views of its buffers for a kernel call.
+template <int W, int H, int CI, int CO>
+struct Conv2DShape {
+    static constexpr Shape in{CI, W, H};
+    static constexpr Shape out = conv2d_output(in, CO);
+
+    struct Params {
+        Tensor weights{"weights", {CO, CI, kConvKernel, kConvKernel}, Init::glorot_uniform,
+                       CI * kConvKernel * kConvKernel, CO * kConvKernel * kConvKernel};
+        Tensor bias{"bias", {CO}, Init::zeros};
+    };
+
+    template <typename T>
+    static auto input(const T *data, int n) { return view(data, CI, W, H, n); }
+    static auto weights(const float *data) { return view(data, CO, CI, kConvKernel, kConvKernel); }
+    static auto bias(const float *data) { return view(data, CO); }
+};
+
+template <int W, int H, int CI, int CO, bool Relu>
+struct Conv2D : Conv2DShape<W, H, CI, CO> {
+    using Tag = Conv2DTag;
+    using Base = Conv2DShape<W, H, CI, CO>;
+    using Base::in, Base::out, Base::input, Base::weights, Base::bias;
+    using typename Base::Params;
+    using Kernels = Conv2DKernels<W, H, CI, CO, Relu>;
+    static constexpr bool relu = Relu;
+    static constexpr std::array rows{LayerRow{"Conv2D", "conv2d", out}};
+    static constexpr bool computes_input_gradient = true;
+
+    explicit Conv2D(int) {}
+
+    const float *forward(const float *x, float *y, int n, const Params &p) {
+        check_kernel(Kernels::forward(input(x, n), weights(p.weights.data), bias(p.bias.data), output(y, n)),
+                     "conv2d_forward");
+        return y;
+    }
+    const float *forward_train(const float *x, float *y, int n, const Params &p, const StepContext &) {
+        return forward(x, y, n, p);
+    }
+
+    const float *backward(const float *x, const float *y, const float *dy, float *dx, int n, const Params &p,
+                          Params &grads, const StepContext &) {
+        check_kernel(Kernels::backward_weights(input(x, n), output(y, n), output(dy, n),
+                                               weights(grads.weights.data), bias(grads.bias.data)),
+                     "conv2d_backward_weights");
+        if (dx) {
+            check_kernel(Kernels::backward_data(weights(p.weights.data), output(y, n), output(dy, n), input(dx, n)),
+                         "conv2d_backward_data");
+        }
+        return dx;
+    }
+
+    static auto output(const float *data, int n) { return view(data, out.channels, out.width, out.height, n); }
+};
+
+}  // namespace tailor

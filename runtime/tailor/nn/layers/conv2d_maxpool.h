@@ -1,0 +1,110 @@
+// conv2d_maxpool: a conv2d and the maxpool right after it as one layer, whose
+// interface is the pooled map and its gradient: the convolution's output is
+// never stored, and its outputs that pooling drops are never computed.
+//   (ci,w,h) -> (co,(w-2)/2,(h-2)/2)
+// Kernels: generators/conv2d_maxpool.cpp. The architecture compiler fuses the
+// pair and chooses Recomputes (cmake/layers/conv2d_maxpool.cmake). Training
+// needs each window's maximum to route the gradient:
+// - Recomputes: the backward pass recomputes each image's convolution, and
+//   computes no input gradient (so the layer must come first);
+// - otherwise forward_train stores each window's argmax, a byte, in the
+//   layer's own buffer, which backward reads.
+#pragma once
+
+#include "tailor/nn/layers/conv2d.h"
+#include "tailor/nn/layers/maxpool.h"
+
+#include <cstdint>
+
+namespace tailor {
+
+struct Conv2DMaxPoolTag {};
+
+// Kernel bindings, specialised in the generated architectures.h: forward,
+// and backward_weights (Recomputes) or forward_argmax,
+// backward_weights_argmax and backward_data_argmax.
+template <int W, int H, int CI, int CO, bool Relu, bool Recomputes>
+struct Conv2DMaxPoolKernels;
+
+template <int W, int H, int CI, int CO, bool Relu, bool Recomputes>
+class Conv2DMaxPool : public Conv2DShape<W, H, CI, CO> {
+    using Convolution = Conv2DShape<W, H, CI, CO>;
+    using Convolution::input, Convolution::weights, Convolution::bias;
+
+public:
+    using Tag = Conv2DMaxPoolTag;
+    using Kernels = Conv2DMaxPoolKernels<W, H, CI, CO, Relu, Recomputes>;
+    using typename Convolution::Params;
+    static constexpr bool relu = Relu;
+    static constexpr bool recomputes = Recomputes;
+    static constexpr Shape in = Convolution::in;
+    static constexpr Shape out = maxpool_output(Convolution::out);
+    static constexpr std::array rows{LayerRow{"Conv2D", "conv2d", Convolution::out},
+                                     LayerRow{"MaxPooling2D", "max_pooling2d", out}};
+    static constexpr bool computes_input_gradient = !Recomputes;
+
+    explicit Conv2DMaxPool(int max_batch) {
+        if constexpr (!Recomputes) argmax_.assign(out.size() * max_batch);
+    }
+
+    const float *forward(const float *x, float *y, int n, const Params &p) {
+        check_kernel(Kernels::forward(input(x, n), weights(p.weights.data), bias(p.bias.data), pooled(y, n)),
+                     "conv2d_maxpool_forward");
+        return y;
+    }
+
+    const float *forward_train(const float *x, float *y, int n, const Params &p, const StepContext &) {
+        if constexpr (Recomputes) {
+            return forward(x, y, n, p);
+        } else {
+            check_kernel(Kernels::forward_argmax(input(x, n), weights(p.weights.data), bias(p.bias.data),
+                                                 pooled(y, n), pooled(argmax_.data(), n)),
+                         "conv2d_maxpool_forward_argmax");
+            return y;
+        }
+    }
+
+    const float *backward(const float *x, const float *y, const float *dy, float *dx, int n, const Params &p,
+                          Params &grads, const StepContext &) {
+        backward_weights(x, y, dy, n, p, grads);
+        if constexpr (!Recomputes) {
+            if (dx) backward_data(y, dy, dx, n, p);
+        }
+        return dx;
+    }
+
+    // The two halves of backward, apart for the benchmarks.
+    void backward_weights(const float *x, const float *y, const float *dy, int n, const Params &p, Params &grads) {
+        if constexpr (Recomputes) {
+            check_kernel(Kernels::backward_weights(input(x, n), weights(p.weights.data), bias(p.bias.data),
+                                                   pooled(y, n), pooled(dy, n), weights(grads.weights.data),
+                                                   bias(grads.bias.data)),
+                         "conv2d_maxpool_backward_weights");
+        } else {
+            check_kernel(Kernels::backward_weights_argmax(input(x, n), pooled(argmax_.data(), n), pooled(y, n),
+                                                          pooled(dy, n), weights(grads.weights.data),
+                                                          bias(grads.bias.data)),
+                         "conv2d_maxpool_backward_weights_argmax");
+        }
+    }
+    void backward_data(const float *y, const float *dy, float *dx, int n, const Params &p)
+        requires(!Recomputes)
+    {
+        check_kernel(Kernels::backward_data_argmax(weights(p.weights.data), pooled(argmax_.data(), n), pooled(y, n),
+                                                   pooled(dy, n), input(dx, n)),
+                     "conv2d_maxpool_backward_data_argmax");
+    }
+
+    // Each window's first maximum (0..3) from the last forward_train, for tests.
+    std::span<const uint8_t> argmax() { return argmax_.read(); }
+
+private:
+    template <typename T>
+    static auto pooled(const T *data, int n) {
+        return view(data, out.channels, out.width, out.height, n);
+    }
+
+    DeviceVector<uint8_t> argmax_;
+};
+
+}  // namespace tailor
