@@ -42,7 +42,7 @@ CLI::App &add_train_command(CLI::App &app, TrainOptions &options) {
                        "Fraction of the training images held out for validation")
         ->capture_default_str()
         ->check(CLI::Range(0.0, 0.9));
-    command.add_option("--validation-from", settings.validation_split,
+    command.add_option("--validation-from", settings.validation_order,
                        "shuffled: a seeded random sample; last: the last images, as Keras's validation_split")
         ->capture_default_str()
         ->check(CLI::IsMember({"shuffled", "last"}));
