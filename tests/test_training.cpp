@@ -74,7 +74,7 @@ BOOST_AUTO_TEST_CASE(split_is_eighty_twenty_disjoint_and_seeded) {
 
 BOOST_AUTO_TEST_CASE(keras_style_split_holds_out_the_last_images) {
     tailor::TrainSettings settings;
-    settings.validation_split = "last";
+    settings.validation_order = "last";
     std::vector<uint32_t> train, validation;
     tailor::split_indices(settings, 1000, train, validation);
     BOOST_TEST(train.size() == 800u);

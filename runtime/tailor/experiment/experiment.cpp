@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <numeric>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -174,6 +175,188 @@ const char *table_title(const std::string &table) {
     return "Architectures x seeds";
 }
 
+// The plan is fixed when the experiment starts, so a resume runs the same
+// jobs (with the same drawn seeds): read from plan.json, or planned and saved.
+std::vector<Job> load_or_plan(const ExperimentRequest &request, const fs::path &dir, std::ostream &out) {
+    const fs::path plan_path = dir / "plan.json";
+    std::vector<Job> jobs;
+    const bool resuming = fs::exists(plan_path);
+    if (resuming) {
+        const json plan = read_json(plan_path);
+        try {
+            for (const auto &j : plan.at("jobs")) jobs.push_back(job_from_json(j));
+        } catch (const json::exception &e) {
+            throw file_error(plan_path.string(), std::string("not an experiment plan: ") + e.what());
+        }
+        out << "Resuming the experiment in " << dir.string() << "\n";
+    } else {
+        jobs = plan_jobs(request);  // a bad request fails here, before anything is written
+    }
+    std::error_code ec;
+    fs::create_directories(dir / "runs", ec);
+    if (ec) throw file_error(dir.string(), "cannot create the experiment directory: " + ec.message());
+    if (!resuming) {
+        json plan = {{"jobs", json::array()}};
+        for (const auto &job : jobs) plan["jobs"].push_back(job_json(job));
+        write_file_atomically(plan_path.string(), plan.dump(2) + "\n");
+    }
+    return jobs;
+}
+
+// Runs jobs as `tailor train` processes, `slots` at a time, each pinned to
+// its slot's share of the cores. A run that ends well is marked done; the
+// first that fails stops new ones from starting.
+class JobPool {
+public:
+    JobPool(const std::vector<Job> &jobs, const fs::path &dir, int slots, const std::string &tailor_binary,
+            std::ostream &out)
+        : jobs_(jobs), dir_(dir), binary_(tailor_binary), out_(out), slot_busy_(slots, false) {}
+
+    bool failed() const { return !failure_.empty(); }
+
+    // Starts job `index` once a slot is free, unless a run failed meanwhile.
+    void start(std::size_t index) {
+        while (running_.size() >= slot_busy_.size()) wait_for_one();
+        if (failed()) return;
+        const int slot = static_cast<int>(std::find(slot_busy_.begin(), slot_busy_.end(), false) - slot_busy_.begin());
+        const Job &job = jobs_[index];
+        const fs::path run_dir = dir_ / "runs" / job.label;
+        fs::create_directories(run_dir);
+        std::vector<std::string> args = {"train"};
+        args.insert(args.end(), job.arguments.begin(), job.arguments.end());
+        args.insert(args.end(), {"--out", run_dir.string()});
+        if (fs::exists(run_dir / "checkpoint.tlr")) args.push_back("--resume");
+        out_ << "running " << job.label << " (" << index + 1 << " of " << jobs_.size() << ")\n" << std::flush;
+        running_[start_process(binary_, args, run_dir / "log.txt", slot_cores(slot))] = {index, slot};
+        slot_busy_[slot] = true;
+    }
+
+    // Waits for every run; throws the first failure.
+    void finish() {
+        while (!running_.empty()) wait_for_one();
+        if (failed()) throw Error(failure_);
+    }
+
+private:
+    // An equal share of the cores, at least one.
+    std::vector<int> slot_cores(int slot) const {
+        const int slots = static_cast<int>(slot_busy_.size());
+        std::vector<int> cores;
+        for (int c = slot * cores_ / slots; c < std::max((slot + 1) * cores_ / slots, slot * cores_ / slots + 1); c++) {
+            cores.push_back(c % cores_);
+        }
+        return cores;
+    }
+
+    void wait_for_one() {
+        int status = 0;
+        const pid_t pid = wait(&status);
+        if (pid > 0 && running_.count(pid)) finished(pid, WIFEXITED(status) ? WEXITSTATUS(status) : 128);
+    }
+
+    void finished(pid_t pid, int status) {
+        const auto [index, slot] = running_.at(pid);
+        running_.erase(pid);
+        slot_busy_[slot] = false;
+        const Job &job = jobs_[index];
+        const fs::path run_dir = dir_ / "runs" / job.label;
+        if (status != 0) {
+            if (failure_.empty()) {
+                failure_ = "run " + job.label + " failed (exit status " + std::to_string(status) + "); see " +
+                           (run_dir / "log.txt").string();
+            }
+            return;
+        }
+        write_file_atomically((run_dir / "done").string(), "");
+        out_ << "finished " << job.label << "\n" << std::flush;
+    }
+
+    const std::vector<Job> &jobs_;
+    const fs::path dir_;
+    const std::string binary_;
+    std::ostream &out_;
+    const int cores_ = std::max(1u, std::thread::hardware_concurrency());
+    std::vector<bool> slot_busy_;
+    std::map<pid_t, std::pair<std::size_t, int>> running_;  // pid -> (job, slot)
+    std::string failure_;
+};
+
+// Runs the jobs not yet done; those a previous attempt finished are kept.
+void run_unfinished_jobs(const std::vector<Job> &jobs, const fs::path &dir, int slots,
+                         const std::string &tailor_binary, std::ostream &out) {
+    JobPool pool(jobs, dir, slots, tailor_binary, out);
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < jobs.size() && !pool.failed(); i++) {
+        if (fs::exists(dir / "runs" / jobs[i].label / "done")) {
+            kept++;
+            continue;
+        }
+        pool.start(i);
+    }
+    pool.finish();
+    if (kept > 0) out << kept << " runs were already finished and kept\n";
+}
+
+// Each table's results, the tables in the order the plan first names them.
+struct Tables {
+    std::vector<std::string> order;
+    std::map<std::string, std::vector<JobResult>> results;
+};
+
+Tables collect_tables(const std::vector<Job> &jobs, const fs::path &dir) {
+    Tables tables;
+    for (const auto &job : jobs) {
+        if (!tables.results.count(job.table)) tables.order.push_back(job.table);
+        tables.results[job.table].push_back(collect(job, dir / "runs" / job.label));
+    }
+    return tables;
+}
+
+// The grid's best run, by validation accuracy alone, meets the test set once
+// (in its run's test/ folder), with all the cores.
+void test_best_grid_run(std::vector<JobResult> &grid, const fs::path &dir, const ExperimentRequest &request,
+                        const std::string &tailor_binary) {
+    auto best = std::max_element(grid.begin(), grid.end(), [](const JobResult &a, const JobResult &b) {
+        return a.val_accuracy < b.val_accuracy;
+    });
+    const fs::path best_dir = dir / "runs" / best->job.label;
+    if (!fs::exists(best_dir / "test" / "evaluation.json")) {
+        std::vector<std::string> args = {"evaluate", "--checkpoint", (best_dir / "checkpoint.tlr").string(), "--out",
+                                         (best_dir / "test").string()};
+        if (!request.data.empty()) {
+            args.push_back("--data");
+            args.insert(args.end(), request.data.begin(), request.data.end());
+        }
+        std::vector<int> all(std::max(1u, std::thread::hardware_concurrency()));
+        std::iota(all.begin(), all.end(), 0);
+        if (wait_for(start_process(tailor_binary, args, best_dir / "test.log", all)) != 0) {
+            throw Error("evaluating the grid's best run failed; see " + (best_dir / "test.log").string());
+        }
+    }
+    *best = collect(best->job, best_dir);
+}
+
+// Each table as CSV and Markdown, all of them on one page, and printed.
+void write_tables(const Tables &tables, const fs::path &dir, std::ostream &out) {
+    std::string page = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                       "<title>tailor experiment</title>\n<style>body{font-family:sans-serif;max-width:1200px;"
+                       "margin:2em auto;padding:0 1em}table{border-collapse:collapse;margin:0.5em 0 1.5em}"
+                       "td,th{border:1px solid #ccc;padding:2px 8px}th{background:#f3f3f3}</style>\n</head>\n"
+                       "<body>\n<h1>tailor experiment</h1>\n<p>Each run's own report: runs/&lt;run&gt;/report.html"
+                       "</p>\n";
+    for (const auto &table : tables.order) {
+        const auto &results = tables.results.at(table);
+        write_file_atomically((dir / (table + ".csv")).string(), results_csv(results));
+        write_file_atomically((dir / (table + "-seeds.csv")).string(), summary_csv(results));
+        const std::string markdown = results_markdown(table_title(table), results);
+        write_file_atomically((dir / (table + ".md")).string(), markdown);
+        page += markdown_tables_to_html(markdown);
+        out << "\n" << markdown;
+    }
+    write_file_atomically((dir / "report.html").string(), page + "</body>\n</html>\n");
+    out << "\nTables in " << dir.string() << "/ (report.html, *.md, *.csv)\n";
+}
+
 }  // namespace
 
 std::vector<Job> plan_jobs(const ExperimentRequest &request) {
@@ -185,7 +368,8 @@ std::vector<Job> plan_jobs(const ExperimentRequest &request) {
             }
         } else if (preset == "table2") {
             for (uint64_t seed = 1; seed <= 5; seed++) {
-                jobs.push_back(make_job(request, "table2", "table2-cnn3-seed" + std::to_string(seed), "cnn3", seed, ""));
+                const std::string label = "table2-cnn3-seed" + std::to_string(seed);
+                jobs.push_back(make_job(request, "table2", label, "cnn3", seed, ""));
             }
             const uint64_t drawn = (uint64_t(std::random_device{}()) << 32) | std::random_device{}();
             jobs.push_back(make_job(request, "table2", "table2-cnn3-unseeded", "cnn3", drawn, "no fixed seed"));
@@ -229,136 +413,11 @@ std::vector<Job> plan_jobs(const ExperimentRequest &request) {
 
 void run_experiment(const ExperimentRequest &request, const std::string &tailor_binary, std::ostream &out) {
     const fs::path dir(request.out_directory);
-
-    // The plan is fixed when the experiment starts, so a resume runs the
-    // same jobs (with the same drawn seeds).
-    const fs::path plan_path = dir / "plan.json";
-    std::vector<Job> jobs;
-    const bool resuming = fs::exists(plan_path);
-    if (resuming) {
-        const json plan = read_json(plan_path);
-        try {
-            for (const auto &j : plan.at("jobs")) jobs.push_back(job_from_json(j));
-        } catch (const json::exception &e) {
-            throw file_error(plan_path.string(), std::string("not an experiment plan: ") + e.what());
-        }
-        out << "Resuming the experiment in " << dir.string() << "\n";
-    } else {
-        jobs = plan_jobs(request);  // a bad request fails here, before anything is written
-    }
-    std::error_code ec;
-    fs::create_directories(dir / "runs", ec);
-    if (ec) throw file_error(dir.string(), "cannot create the experiment directory: " + ec.message());
-    if (!resuming) {
-        json plan = {{"jobs", json::array()}};
-        for (const auto &job : jobs) plan["jobs"].push_back(job_json(job));
-        write_file_atomically(plan_path.string(), plan.dump(2) + "\n");
-    }
-
-    const int slots = std::max(1, request.jobs);
-    const int cores = std::max(1u, std::thread::hardware_concurrency());
-    std::map<pid_t, std::pair<std::size_t, int>> running;  // pid -> (job, slot)
-    std::vector<bool> slot_busy(slots, false);
-    std::string failure;
-    auto finish = [&](pid_t pid, int status) {
-        const auto [index, slot] = running.at(pid);
-        running.erase(pid);
-        slot_busy[slot] = false;
-        const Job &job = jobs[index];
-        const fs::path run_dir = dir / "runs" / job.label;
-        if (status != 0) {
-            if (failure.empty()) {
-                failure = "run " + job.label + " failed (exit status " + std::to_string(status) + "); see " +
-                          (run_dir / "log.txt").string();
-            }
-            return;
-        }
-        write_file_atomically((run_dir / "done").string(), "");
-        out << "finished " << job.label << "\n" << std::flush;
-    };
-
-    std::size_t finished = 0;
-    for (std::size_t i = 0; i < jobs.size() && failure.empty(); i++) {
-        const fs::path run_dir = dir / "runs" / jobs[i].label;
-        if (fs::exists(run_dir / "done")) {
-            finished++;
-            continue;
-        }
-        while (static_cast<int>(running.size()) >= slots) {
-            int status = 0;
-            const pid_t pid = wait(&status);
-            if (pid > 0 && running.count(pid)) finish(pid, WIFEXITED(status) ? WEXITSTATUS(status) : 128);
-        }
-        if (!failure.empty()) break;
-        const int slot = static_cast<int>(std::find(slot_busy.begin(), slot_busy.end(), false) - slot_busy.begin());
-        std::vector<int> slot_cores;
-        for (int c = slot * cores / slots; c < std::max((slot + 1) * cores / slots, slot * cores / slots + 1); c++) {
-            slot_cores.push_back(c % cores);
-        }
-        fs::create_directories(run_dir);
-        std::vector<std::string> args = {"train"};
-        args.insert(args.end(), jobs[i].arguments.begin(), jobs[i].arguments.end());
-        args.insert(args.end(), {"--out", run_dir.string()});
-        if (fs::exists(run_dir / "checkpoint.tlr")) args.push_back("--resume");
-        out << "running " << jobs[i].label << " (" << i + 1 << " of " << jobs.size() << ")\n" << std::flush;
-        running[start_process(tailor_binary, args, run_dir / "log.txt", slot_cores)] = {i, slot};
-        slot_busy[slot] = true;
-    }
-    while (!running.empty()) {
-        int status = 0;
-        const pid_t pid = wait(&status);
-        if (pid > 0 && running.count(pid)) finish(pid, WIFEXITED(status) ? WEXITSTATUS(status) : 128);
-    }
-    if (!failure.empty()) throw Error(failure);
-    if (finished > 0) out << finished << " runs were already finished and kept\n";
-
-    std::map<std::string, std::vector<JobResult>> tables;
-    std::vector<std::string> order;
-    for (const auto &job : jobs) {
-        if (!tables.count(job.table)) order.push_back(job.table);
-        tables[job.table].push_back(collect(job, dir / "runs" / job.label));
-    }
-
-    // The grid's best run, by validation accuracy alone, meets the test set once.
-    if (tables.count("grid")) {
-        auto &grid = tables["grid"];
-        auto best = std::max_element(grid.begin(), grid.end(), [](const JobResult &a, const JobResult &b) {
-            return a.val_accuracy < b.val_accuracy;
-        });
-        const fs::path best_dir = dir / "runs" / best->job.label;
-        if (!fs::exists(best_dir / "test" / "evaluation.json")) {
-            std::vector<std::string> args = {"evaluate", "--checkpoint", (best_dir / "checkpoint.tlr").string(),
-                                             "--out", (best_dir / "test").string()};
-            if (!request.data.empty()) {
-                args.push_back("--data");
-                args.insert(args.end(), request.data.begin(), request.data.end());
-            }
-            std::vector<int> all;
-            for (int c = 0; c < cores; c++) all.push_back(c);
-            if (wait_for(start_process(tailor_binary, args, best_dir / "test.log", all)) != 0) {
-                throw Error("evaluating the grid's best run failed; see " + (best_dir / "test.log").string());
-            }
-        }
-        *best = collect(best->job, best_dir);
-    }
-
-    std::string page = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                       "<title>tailor experiment</title>\n<style>body{font-family:sans-serif;max-width:1200px;"
-                       "margin:2em auto;padding:0 1em}table{border-collapse:collapse;margin:0.5em 0 1.5em}"
-                       "td,th{border:1px solid #ccc;padding:2px 8px}th{background:#f3f3f3}</style>\n</head>\n"
-                       "<body>\n<h1>tailor experiment</h1>\n<p>Each run's own report: runs/&lt;run&gt;/report.html"
-                       "</p>\n";
-    for (const auto &table : order) {
-        const auto &results = tables[table];
-        write_file_atomically((dir / (table + ".csv")).string(), results_csv(results));
-        write_file_atomically((dir / (table + "-seeds.csv")).string(), summary_csv(results));
-        const std::string markdown = results_markdown(table_title(table), results);
-        write_file_atomically((dir / (table + ".md")).string(), markdown);
-        page += markdown_tables_to_html(markdown);
-        out << "\n" << markdown;
-    }
-    write_file_atomically((dir / "report.html").string(), page + "</body>\n</html>\n");
-    out << "\nTables in " << dir.string() << "/ (report.html, *.md, *.csv)\n";
+    const std::vector<Job> jobs = load_or_plan(request, dir, out);
+    run_unfinished_jobs(jobs, dir, std::max(1, request.jobs), tailor_binary, out);
+    Tables tables = collect_tables(jobs, dir);
+    if (tables.results.count("grid")) test_best_grid_run(tables.results["grid"], dir, request, tailor_binary);
+    write_tables(tables, dir, out);
 }
 
 std::vector<SeedGroup> seed_groups(const std::vector<JobResult> &results) {
@@ -430,7 +489,8 @@ std::string results_csv(const std::vector<JobResult> &results) {
 std::string results_markdown(const std::string &title, const std::vector<JobResult> &results) {
     char line[400];
     std::string out = "## " + title + "\n\n";
-    out += "| run | architecture | seed | options | train acc | test acc | correct | incorrect | val acc | time (s) |\n";
+    out += "| run | architecture | seed | options | train acc | test acc | correct | incorrect | val acc "
+           "| time (s) |\n";
     out += "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
     for (const auto &r : results) {
         if (r.has_test) {

@@ -104,6 +104,234 @@ std::string figure(const std::string &file, const std::string &alt, bool availab
 
 std::string csv_quoted(const std::string &text) { return "\"" + text + "\""; }
 
+// The run's predictions, each of an image of the test set given.
+std::vector<Prediction> read_run_predictions(const fs::path &run, const Dataset &test) {
+    const std::string path = (run / "predictions.csv").string();
+    auto predictions = read_predictions(path);
+    for (const auto &p : predictions) {
+        if (p.index >= test.size()) {
+            throw file_error(path, "refers to test image " + std::to_string(p.index) + " but the test set has " +
+                                       std::to_string(test.size()));
+        }
+    }
+    return predictions;
+}
+
+// Images per class: train, validation, test.
+using ClassCounts = std::vector<std::array<long, 3>>;
+
+// What the page shows, gathered (and its figures and tables written) first.
+struct ReportContent {
+    explicit ReportContent(const RunRecord &record) : run(record) {}
+
+    const RunRecord &run;
+    std::vector<std::string> names = std::vector<std::string>(std::begin(kClassNames), std::end(kClassNames));
+    ConfusionMatrix matrix{kClasses};
+    ClassificationReport report;
+    std::vector<uint32_t> train_indices, validation_indices;
+    ClassCounts counts;
+    std::string sample_rows;  // the page's table of sample images, one row per class
+    std::vector<Prediction> first, mistakes;  // the first test images; the most confident mistakes
+    int best_epoch = 0;                        // 1-based; 0: no history
+    bool charts = false;                       // gnuplot drew them
+};
+
+// 1. The data: images per class in each part (class_counts.csv), sample
+// training images per class (sample_images.png, and a row each on the page).
+void write_data_figures(ReportContent &c, const DataSplit &data, const std::vector<Prediction> &predictions,
+                        const fs::path &figures) {
+    split_indices(c.run.settings, data.train.size(), c.train_indices, c.validation_indices);
+    c.counts.assign(kClasses, {0, 0, 0});
+    for (uint32_t i : c.train_indices) c.counts[data.train.labels[i]][0]++;
+    for (uint32_t i : c.validation_indices) c.counts[data.train.labels[i]][1]++;
+    for (const auto &p : predictions) c.counts[p.truth][2]++;
+    std::string counts_csv = "class,train,validation,test\n";
+    for (int k = 0; k < kClasses; k++) {
+        counts_csv += csv_quoted(c.names[k]) + "," + std::to_string(c.counts[k][0]) + "," +
+                      std::to_string(c.counts[k][1]) + "," + std::to_string(c.counts[k][2]) + "\n";
+    }
+    write_file_atomically((figures / "class_counts.csv").string(), counts_csv);
+
+    constexpr int kSamplesPerClass = 10;
+    std::vector<std::vector<const uint8_t *>> samples(kClasses);
+    for (uint32_t i : c.train_indices) {
+        auto &row = samples[data.train.labels[i]];
+        if (row.size() < kSamplesPerClass) row.push_back(data.train.image(i));
+    }
+    // A class with fewer samples is padded, so the grid stays one row per class.
+    std::vector<const uint8_t *> sample_grid;
+    for (int k = 0; k < kClasses; k++) {
+        sample_grid.insert(sample_grid.end(), samples[k].begin(), samples[k].end());
+        sample_grid.resize((k + 1) * kSamplesPerClass, data.train.image(c.train_indices.front()));
+        c.sample_rows += "<tr><th>" + html_escape(c.names[k]) + "</th><td><img alt=\"" + html_escape(c.names[k]) +
+                         " samples\" src=\"data:image/png;base64," + base64(encode_png(image_grid(samples[k], 10))) +
+                         "\"></td></tr>\n";
+    }
+    write_png((figures / "sample_images.png").string(), image_grid(sample_grid, kSamplesPerClass));
+}
+
+// 5. The first test images with their predictions, and the most confident
+// mistakes: as image grids and (the mistakes) as CSV.
+void write_prediction_figures(ReportContent &c, const Dataset &test, const std::vector<Prediction> &predictions,
+                              const fs::path &figures) {
+    c.first.assign(predictions.begin(), predictions.begin() + std::min<std::size_t>(40, predictions.size()));
+    for (const auto &p : predictions)
+        if (p.truth != p.predicted) c.mistakes.push_back(p);
+    std::stable_sort(c.mistakes.begin(), c.mistakes.end(),
+                     [](const Prediction &a, const Prediction &b) { return a.confidence > b.confidence; });
+    if (c.mistakes.size() > 20) c.mistakes.resize(20);
+    auto images_of = [&](const std::vector<Prediction> &list) {
+        std::vector<const uint8_t *> images;
+        for (const auto &p : list) images.push_back(test.image(p.index));
+        return images;
+    };
+    write_png((figures / "test_predictions.png").string(), image_grid(images_of(c.first), 10));
+    write_png((figures / "confident_mistakes.png").string(), image_grid(images_of(c.mistakes), 10));
+    std::string mistakes_csv = "index,true,predicted,confidence\n";
+    for (const auto &p : c.mistakes) {
+        mistakes_csv += std::to_string(p.index) + "," + csv_quoted(c.names[p.truth]) + "," +
+                        csv_quoted(c.names[p.predicted]) + "," + fixed(p.confidence, 6) + "\n";
+    }
+    write_file_atomically((figures / "confident_mistakes.csv").string(), mistakes_csv);
+}
+
+// 2-3. The charts (when gnuplot is there) and the tables behind them.
+void write_charts(ReportContent &c, const fs::path &figures, std::ostream &out) {
+    const std::vector<EpochRecord> &history = c.run.history;
+    for (std::size_t e = 0; e < history.size(); e++) {
+        if (c.best_epoch == 0 || history[e].val_accuracy > history[c.best_epoch - 1].val_accuracy) {
+            c.best_epoch = e + 1;
+        }
+    }
+    c.charts = gnuplot_available();
+    if (c.charts) {
+        plot_class_counts((figures / "class_counts.png").string(), c.names, c.counts);
+        if (!history.empty()) plot_training_curves((figures / "training_curves.png").string(), history, c.best_epoch);
+        plot_confusion_matrix((figures / "confusion_matrix.png").string(), c.matrix, c.names);
+    } else {
+        out << "tailor: note: gnuplot is not installed (apt-get install gnuplot-nox); the report has no charts\n";
+    }
+    write_file_atomically((figures / "history.csv").string(), history_csv(history));
+    write_file_atomically((figures / "confusion_matrix.csv").string(), confusion_matrix_csv(c.matrix, c.names));
+    write_file_atomically((figures / "classification_report.csv").string(), classification_report_csv(c.report));
+}
+
+// The page's head, title and headline accuracy.
+std::string page_top(const ReportContent &c) {
+    const std::string architecture = html_escape(c.run.settings.architecture);
+    std::ostringstream html;
+    html << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>tailor report: "
+         << architecture << "</title>\n<style>\n"
+         << "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\n"
+            "table{border-collapse:collapse;margin:0.5em 0}td,th{border:1px solid #ccc;padding:2px 8px;"
+            "text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}\n"
+            "img{max-width:100%}.tiles{display:flex;flex-wrap:wrap;gap:6px}figure{margin:0;padding:4px;"
+            "border:3px solid #8c8;font-size:11px;width:96px}figure.wrong{border-color:#d33;background:#fee}"
+            "figcaption{line-height:1.3}.note{color:#a60}\n</style>\n</head>\n<body>\n"
+         << "<h1>tailor: " << architecture << " on Fashion-MNIST</h1>\n"
+         << "<p>Test accuracy <b>" << fixed(c.report.accuracy) << "</b> (" << c.matrix.correct() << " of "
+         << c.matrix.total() << " correct), " << c.run.history.size() << " epochs.</p>\n";
+
+    // Marks images that fail to load, on the page and in a body attribute
+    // ("loaded/total") that a headless browser test reads.
+    html << "<script>window.addEventListener('load',()=>{const all=[...document.images];"
+            "const ok=all.filter(i=>i.complete&&i.naturalWidth>0);"
+            "all.filter(i=>!ok.includes(i)).forEach(i=>{i.alt='(missing: '+i.getAttribute('src').slice(0,40)+')';"
+            "i.style.outline='3px solid red'});"
+            "document.body.dataset.imagesLoaded=ok.length+'/'+all.length;});</script>\n";
+    return html.str();
+}
+
+std::string data_section(const ReportContent &c) {
+    std::ostringstream html;
+    html << "<h2>1. The data</h2>\n" << figure("class_counts.png", "Images per class", c.charts)
+         << "<table><tr><th>class</th><th>train</th><th>validation</th><th>test</th></tr>\n";
+    for (int k = 0; k < kClasses; k++) {
+        html << "<tr><td>" << html_escape(c.names[k]) << "</td><td>" << c.counts[k][0] << "</td><td>"
+             << c.counts[k][1] << "</td><td>" << c.counts[k][2] << "</td></tr>\n";
+    }
+    html << "</table>\n<h3>Sample training images per class</h3>\n<table class=\"samples\">\n" << c.sample_rows
+         << "</table>\n";
+    return html.str();
+}
+
+std::string training_section(const ReportContent &c) {
+    std::ostringstream html;
+    html << "<h2>2. Training curves</h2>\n" << figure("training_curves.png", "Loss and accuracy per epoch", c.charts)
+         << "<p>Best validation accuracy: epoch " << c.best_epoch << " ("
+         << (c.best_epoch ? fixed(c.run.history[c.best_epoch - 1].val_accuracy) : std::string("-")) << ").</p>\n";
+    return html.str();
+}
+
+std::string confusion_matrix_section(const ReportContent &c) {
+    std::ostringstream html;
+    html << "<h2>3. Confusion matrix (test set)</h2>\n"
+         << figure("confusion_matrix.png", "Confusion matrix", c.charts) << "<table><tr><th>true \\ predicted</th>";
+    for (int k = 0; k < kClasses; k++) html << "<th>" << html_escape(c.names[k]) << "</th>";
+    html << "</tr>\n";
+    for (int t = 0; t < kClasses; t++) {
+        html << "<tr><td>" << html_escape(c.names[t]) << "</td>";
+        for (long v : c.matrix.counts[t]) html << "<td>" << v << "</td>";
+        html << "</tr>\n";
+    }
+    html << "</table>\n";
+    return html.str();
+}
+
+std::string classification_report_section(const ReportContent &c) {
+    std::ostringstream html;
+    html << "<h2>4. Classification report (test set)</h2>\n<table id=\"classification-report\">"
+            "<tr><th></th><th>precision</th><th>recall</th><th>f1-score</th><th>support</th></tr>\n";
+    auto score_row = [&](const ClassScores &s) {
+        html << "<tr><td>" << html_escape(s.name) << "</td><td>" << fixed(s.precision) << "</td><td>"
+             << fixed(s.recall) << "</td><td>" << fixed(s.f1) << "</td><td>" << s.support << "</td></tr>\n";
+    };
+    for (const auto &scores : c.report.classes) score_row(scores);
+    html << "<tr><td>accuracy</td><td></td><td></td><td>" << fixed(c.report.accuracy) << "</td><td>"
+         << c.report.total << "</td></tr>\n";
+    score_row(c.report.macro_avg);
+    score_row(c.report.weighted_avg);
+    html << "</table>\n";
+    return html.str();
+}
+
+std::string predictions_section(const ReportContent &c, const Dataset &test) {
+    std::ostringstream html;
+    html << "<h2>5. Test images and predictions</h2>\n<h3>The first " << c.first.size()
+         << " test images (red: misclassified)</h3>\n"
+         << tile_grid(test, c.first, c.names) << "<h3>The " << c.mistakes.size()
+         << " most confidently wrong predictions</h3>\n"
+         << tile_grid(test, c.mistakes, c.names);
+    return html.str();
+}
+
+// 6. Every setting, the parameter count, kernels, version and timings; then the page's end.
+std::string settings_section(const ReportContent &c, const std::string &kernel_target) {
+    std::string settings_rows;
+    std::size_t field = 0;
+    boost::pfr::for_each_field(c.run.settings, [&](const auto &value) {
+        std::ostringstream text;
+        text << value;
+        settings_rows += "<tr><th>" + std::string(kTrainSettingNames[field++]) + "</th><td>" +
+                         html_escape(text.str()) + "</td></tr>\n";
+    });
+    double seconds = 0;
+    for (const auto &e : c.run.history) seconds += e.seconds;
+    const double epoch_seconds = c.run.history.empty() ? 0 : seconds / c.run.history.size();
+
+    std::ostringstream html;
+    html << "<h2>6. Settings and timings</h2>\n<table>\n" << settings_rows << "<tr><th>parameters</th><td>"
+         << c.run.parameters << "</td></tr>\n<tr><th>kernel target</th><td>" << html_escape(kernel_target)
+         << "</td></tr>\n<tr><th>tailor version</th><td>" << TAILOR_VERSION
+         << "</td></tr>\n<tr><th>training time</th><td>" << fixed(seconds, 1)
+         << " s</td></tr>\n<tr><th>mean epoch time</th><td>" << fixed(epoch_seconds, 1)
+         << " s (training and validation)</td></tr>\n<tr><th>images/s</th><td>"
+         << fixed(epoch_seconds > 0 ? c.train_indices.size() / epoch_seconds : 0, 0)
+         << " (training images per epoch second)</td></tr>\n</table>\n"
+         << "<p>Figures: <code>report/*.png</code>; tables: <code>report/*.csv</code>.</p>\n</body>\n</html>\n";
+    return html.str();
+}
+
 }  // namespace
 
 std::string write_report(const std::string &run_directory, const DataSplit &data, const std::string &kernel_target,
@@ -113,188 +341,22 @@ std::string write_report(const std::string &run_directory, const DataSplit &data
 
     // The run: its settings and history, and its predictions on the test set.
     const RunRecord record = read_run_record(run_directory);
-    const TrainSettings &settings = record.settings;
-    const std::vector<EpochRecord> &history = record.history;
-    const auto predictions = read_predictions((run / "predictions.csv").string());
-    for (const auto &p : predictions) {
-        if (p.index >= data.test.size()) {
-            throw file_error((run / "predictions.csv").string(), "refers to test image " + std::to_string(p.index) +
-                                                                     " but the test set has " +
-                                                                     std::to_string(data.test.size()));
-        }
-    }
-
+    const auto predictions = read_run_predictions(run, data.test);
     std::error_code ec;
     fs::create_directories(figures, ec);
     if (ec) throw file_error(figures.string(), "cannot create: " + ec.message());
 
-    const auto names = std::vector<std::string>(std::begin(kClassNames), std::end(kClassNames));
-    ConfusionMatrix matrix(kClasses);
-    for (const auto &p : predictions) matrix.add(p.truth, p.predicted);
-    const ClassificationReport report = classification_report(matrix, names);
-
-    // 1. The data: images per class in each part, sample images per class.
-    std::vector<uint32_t> train_indices, validation_indices;
-    split_indices(settings, data.train.size(), train_indices, validation_indices);
-    std::vector<std::array<long, 3>> counts(kClasses, {0, 0, 0});
-    for (uint32_t i : train_indices) counts[data.train.labels[i]][0]++;
-    for (uint32_t i : validation_indices) counts[data.train.labels[i]][1]++;
-    for (const auto &p : predictions) counts[p.truth][2]++;
-    std::string counts_csv = "class,train,validation,test\n";
-    for (int c = 0; c < kClasses; c++) {
-        counts_csv += csv_quoted(names[c]) + "," + std::to_string(counts[c][0]) + "," + std::to_string(counts[c][1]) +
-                      "," + std::to_string(counts[c][2]) + "\n";
-    }
-    write_file_atomically((figures / "class_counts.csv").string(), counts_csv);
-
-    constexpr int kSamplesPerClass = 10;
-    std::vector<std::vector<const uint8_t *>> samples(kClasses);
-    for (uint32_t i : train_indices) {
-        auto &row = samples[data.train.labels[i]];
-        if (row.size() < kSamplesPerClass) row.push_back(data.train.image(i));
-    }
-    std::vector<const uint8_t *> sample_grid;
-    std::string sample_rows;
-    for (int c = 0; c < kClasses; c++) {
-        sample_grid.insert(sample_grid.end(), samples[c].begin(), samples[c].end());
-        sample_grid.resize((c + 1) * kSamplesPerClass, data.train.image(train_indices.front()));
-        sample_rows += "<tr><th>" + html_escape(names[c]) + "</th><td><img alt=\"" + html_escape(names[c]) +
-                       " samples\" src=\"data:image/png;base64," + base64(encode_png(image_grid(samples[c], 10))) +
-                       "\"></td></tr>\n";
-    }
-    write_png((figures / "sample_images.png").string(), image_grid(sample_grid, kSamplesPerClass));
-
-    // 5. Test images with their predictions, and the most confident mistakes.
-    std::vector<Prediction> first(predictions.begin(),
-                                  predictions.begin() + std::min<std::size_t>(40, predictions.size()));
-    std::vector<Prediction> mistakes;
-    for (const auto &p : predictions)
-        if (p.truth != p.predicted) mistakes.push_back(p);
-    std::stable_sort(mistakes.begin(), mistakes.end(),
-                     [](const Prediction &a, const Prediction &b) { return a.confidence > b.confidence; });
-    if (mistakes.size() > 20) mistakes.resize(20);
-    auto images_of = [&](const std::vector<Prediction> &list) {
-        std::vector<const uint8_t *> images;
-        for (const auto &p : list) images.push_back(data.test.image(p.index));
-        return images;
-    };
-    write_png((figures / "test_predictions.png").string(), image_grid(images_of(first), 10));
-    write_png((figures / "confident_mistakes.png").string(), image_grid(images_of(mistakes), 10));
-    std::string mistakes_csv = "index,true,predicted,confidence\n";
-    for (const auto &p : mistakes) {
-        mistakes_csv += std::to_string(p.index) + "," + csv_quoted(names[p.truth]) + "," +
-                        csv_quoted(names[p.predicted]) + "," + fixed(p.confidence, 6) + "\n";
-    }
-    write_file_atomically((figures / "confident_mistakes.csv").string(), mistakes_csv);
-
-    // 2-3. Charts.
-    int best_epoch = 0;
-    for (std::size_t e = 0; e < history.size(); e++) {
-        if (best_epoch == 0 || history[e].val_accuracy > history[best_epoch - 1].val_accuracy) best_epoch = e + 1;
-    }
-    const bool charts = gnuplot_available();
-    if (charts) {
-        plot_class_counts((figures / "class_counts.png").string(), names, counts);
-        if (!history.empty()) plot_training_curves((figures / "training_curves.png").string(), history, best_epoch);
-        plot_confusion_matrix((figures / "confusion_matrix.png").string(), matrix, names);
-    } else {
-        out << "tailor: note: gnuplot is not installed (apt-get install gnuplot-nox); the report has no charts\n";
-    }
-    write_file_atomically((figures / "history.csv").string(), history_csv(history));
-    write_file_atomically((figures / "confusion_matrix.csv").string(), confusion_matrix_csv(matrix, names));
-    write_file_atomically((figures / "classification_report.csv").string(), classification_report_csv(report));
-
-    // 6. Settings and timings.
-    double seconds = 0;
-    for (const auto &e : history) seconds += e.seconds;
-    const double epoch_seconds = history.empty() ? 0 : seconds / history.size();
-    std::string settings_rows;
-    std::size_t field = 0;
-    boost::pfr::for_each_field(settings, [&](const auto &value) {
-        std::ostringstream text;
-        text << value;
-        settings_rows += "<tr><th>" + std::string(kTrainSettingNames[field++]) + "</th><td>" +
-                         html_escape(text.str()) + "</td></tr>\n";
-    });
-    const std::size_t parameters = record.parameters;
-
-    // The page.
-    std::ostringstream html;
-    html << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>tailor report: "
-         << html_escape(settings.architecture) << "</title>\n<style>\n"
-         << "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\n"
-            "table{border-collapse:collapse;margin:0.5em 0}td,th{border:1px solid #ccc;padding:2px 8px;"
-            "text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}\n"
-            "img{max-width:100%}.tiles{display:flex;flex-wrap:wrap;gap:6px}figure{margin:0;padding:4px;"
-            "border:3px solid #8c8;font-size:11px;width:96px}figure.wrong{border-color:#d33;background:#fee}"
-            "figcaption{line-height:1.3}.note{color:#a60}\n</style>\n</head>\n<body>\n"
-         << "<h1>tailor: " << html_escape(settings.architecture) << " on Fashion-MNIST</h1>\n"
-         << "<p>Test accuracy <b>" << fixed(report.accuracy) << "</b> (" << matrix.correct() << " of "
-         << matrix.total() << " correct), " << history.size() << " epochs.</p>\n";
-
-    // Marks images that fail to load, on the page and in a body attribute
-    // ("loaded/total") that a headless browser test reads.
-    html << "<script>window.addEventListener('load',()=>{const all=[...document.images];"
-            "const ok=all.filter(i=>i.complete&&i.naturalWidth>0);"
-            "all.filter(i=>!ok.includes(i)).forEach(i=>{i.alt='(missing: '+i.getAttribute('src').slice(0,40)+')';"
-            "i.style.outline='3px solid red'});"
-            "document.body.dataset.imagesLoaded=ok.length+'/'+all.length;});</script>\n";
-    html << "<h2>1. The data</h2>\n" << figure("class_counts.png", "Images per class", charts)
-         << "<table><tr><th>class</th><th>train</th><th>validation</th><th>test</th></tr>\n";
-    for (int c = 0; c < kClasses; c++) {
-        html << "<tr><td>" << html_escape(names[c]) << "</td><td>" << counts[c][0] << "</td><td>" << counts[c][1]
-             << "</td><td>" << counts[c][2] << "</td></tr>\n";
-    }
-    html << "</table>\n<h3>Sample training images per class</h3>\n<table class=\"samples\">\n" << sample_rows
-         << "</table>\n";
-
-    html << "<h2>2. Training curves</h2>\n" << figure("training_curves.png", "Loss and accuracy per epoch", charts)
-         << "<p>Best validation accuracy: epoch " << best_epoch << " ("
-         << (best_epoch ? fixed(history[best_epoch - 1].val_accuracy) : std::string("-")) << ").</p>\n";
-
-    html << "<h2>3. Confusion matrix (test set)</h2>\n"
-         << figure("confusion_matrix.png", "Confusion matrix", charts)
-         << "<table><tr><th>true \\ predicted</th>";
-    for (int c = 0; c < kClasses; c++) html << "<th>" << html_escape(names[c]) << "</th>";
-    html << "</tr>\n";
-    for (int t = 0; t < kClasses; t++) {
-        html << "<tr><td>" << html_escape(names[t]) << "</td>";
-        for (long v : matrix.counts[t]) html << "<td>" << v << "</td>";
-        html << "</tr>\n";
-    }
-    html << "</table>\n";
-
-    html << "<h2>4. Classification report (test set)</h2>\n<table id=\"classification-report\">"
-            "<tr><th></th><th>precision</th><th>recall</th><th>f1-score</th><th>support</th></tr>\n";
-    auto score_row = [&](const ClassScores &s) {
-        html << "<tr><td>" << html_escape(s.name) << "</td><td>" << fixed(s.precision) << "</td><td>"
-             << fixed(s.recall) << "</td><td>" << fixed(s.f1) << "</td><td>" << s.support << "</td></tr>\n";
-    };
-    for (const auto &c : report.classes) score_row(c);
-    html << "<tr><td>accuracy</td><td></td><td></td><td>" << fixed(report.accuracy) << "</td><td>" << report.total
-         << "</td></tr>\n";
-    score_row(report.macro_avg);
-    score_row(report.weighted_avg);
-    html << "</table>\n";
-
-    html << "<h2>5. Test images and predictions</h2>\n<h3>The first " << first.size()
-         << " test images (red: misclassified)</h3>\n"
-         << tile_grid(data.test, first, names) << "<h3>The " << mistakes.size()
-         << " most confidently wrong predictions</h3>\n"
-         << tile_grid(data.test, mistakes, names);
-
-    html << "<h2>6. Settings and timings</h2>\n<table>\n" << settings_rows << "<tr><th>parameters</th><td>"
-         << parameters << "</td></tr>\n<tr><th>kernel target</th><td>" << html_escape(kernel_target)
-         << "</td></tr>\n<tr><th>tailor version</th><td>" << TAILOR_VERSION
-         << "</td></tr>\n<tr><th>training time</th><td>" << fixed(seconds, 1)
-         << " s</td></tr>\n<tr><th>mean epoch time</th><td>" << fixed(epoch_seconds, 1)
-         << " s (training and validation)</td></tr>\n<tr><th>images/s</th><td>"
-         << fixed(epoch_seconds > 0 ? train_indices.size() / epoch_seconds : 0, 0)
-         << " (training images per epoch second)</td></tr>\n</table>\n"
-         << "<p>Figures: <code>report/*.png</code>; tables: <code>report/*.csv</code>.</p>\n</body>\n</html>\n";
+    ReportContent content(record);
+    for (const auto &p : predictions) content.matrix.add(p.truth, p.predicted);
+    content.report = classification_report(content.matrix, content.names);
+    write_data_figures(content, data, predictions, figures);
+    write_prediction_figures(content, data.test, predictions, figures);
+    write_charts(content, figures, out);
 
     const std::string page = (run / "report.html").string();
-    write_file_atomically(page, html.str());
+    write_file_atomically(page, page_top(content) + data_section(content) + training_section(content) +
+                                    confusion_matrix_section(content) + classification_report_section(content) +
+                                    predictions_section(content, data.test) + settings_section(content, kernel_target));
     const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     out << "Report: " << page << " (" << fixed(took, 1) << " s)\n";
     return page;

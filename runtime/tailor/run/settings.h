@@ -24,12 +24,13 @@ struct TrainSettings {
     double dropout_rate = -1;  // every dropout layer's rate; negative: as declared
     double noise_stddev = -1;  // every Gaussian noise layer's deviation; negative: as declared
     double validation_fraction = 0.2;
-    std::string validation_split = "shuffled";  // or "last": the file's last images, as Keras's validation_split
+    std::string validation_order = "shuffled";  // or "last": the file's last images, as Keras's validation_split
     int64_t train_limit = 0;  // use only the first N training images; 0 = all
     int64_t test_limit = 0;   // evaluate only the first N test images; 0 = all
 };
 
 // Field names, in declaration order (Boost 1.81's PFR cannot reflect names).
+// validation_order keeps its old key "validation_split": run.json must not change and old runs must load.
 inline constexpr std::array<const char *, 15> kTrainSettingNames = {
     "architecture", "epochs",       "batch",        "learning_rate",       "lr_schedule",
     "beta1",        "beta2",        "epsilon",      "seed",                "dropout_rate",

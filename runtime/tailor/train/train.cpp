@@ -96,128 +96,175 @@ std::string format_summary(const Model &model) {
     return out;
 }
 
-TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostream &out) {
-    namespace fs = std::filesystem;
-    const fs::path dir(request.out_directory);
-    const std::string checkpoint_path = (dir / "checkpoint.tlr").string();
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec || !fs::is_directory(dir)) throw file_error(dir.string(), "cannot create the output directory");
+namespace {
 
-    TrainOutcome outcome;
-    TrainSettings settings = request.settings;
+// A run between epochs: its directory, what its checkpoint saves (the settings
+// in use among it) and the model.
+struct Run {
+    std::filesystem::path dir;
     Checkpoint state;
+    std::unique_ptr<Model> model;
+
+    std::string checkpoint_path() const { return (dir / "checkpoint.tlr").string(); }
+};
+
+// The run directory, and a fresh model or the one its checkpoint continues;
+// bad settings fail here, before any epoch.
+Run open_or_resume(const TrainRequest &request) {
+    namespace fs = std::filesystem;
+    Run run;
+    run.dir = request.out_directory;
+    std::error_code ec;
+    fs::create_directories(run.dir, ec);
+    if (ec || !fs::is_directory(run.dir)) throw file_error(run.dir.string(), "cannot create the output directory");
+
+    const std::string checkpoint_path = run.checkpoint_path();
+    TrainSettings settings = request.settings;
     if (request.resume) {
         if (!fs::exists(checkpoint_path)) throw file_error(checkpoint_path, "no checkpoint to resume from");
-        state = load_checkpoint(checkpoint_path);
-        settings = state.settings;
+        run.state = load_checkpoint(checkpoint_path);
+        settings = run.state.settings;
         if (request.epochs_override) settings.epochs = *request.epochs_override;
     }
     if (settings.batch < 1) throw Error("--batch must be at least 1");
     if (settings.epochs < 1) throw Error("--epochs must be at least 1");
 
     if (settings.dropout_rate >= 1) throw Error("--dropout must be below 1");
-    auto model = make_model(settings.architecture, static_cast<int>(settings.batch));
-    model->set_regularization(settings.dropout_rate, settings.noise_stddev);
+    run.model = make_model(settings.architecture, static_cast<int>(settings.batch));
+    run.model->set_regularization(settings.dropout_rate, settings.noise_stddev);
     if (request.resume) {
-        check_compatible(checkpoint_path, state, *model);
-        model->set_parameters(state.parameters);
-        model->set_optimizer_state(state.adam.m, state.adam.v);
+        check_compatible(checkpoint_path, run.state, *run.model);
+        run.model->set_parameters(run.state.parameters);
+        run.model->set_optimizer_state(run.state.adam.m, run.state.adam.v);
     } else {
-        model->initialize(derive_seed(settings.seed, kInitStream));
-        state.settings = settings;
+        run.model->initialize(derive_seed(settings.seed, kInitStream));
     }
-    state.settings = settings;
-    state.tensors = model->tensors();
+    run.state.settings = settings;
+    run.state.tensors = run.model->tensors();
+    return run;
+}
 
+struct EpochTotals {
+    double loss_sum = 0;
+    long correct = 0;
+};
+
+// One pass over the training images in this epoch's seeded order, an Adam
+// step after every mini-batch.
+EpochTotals train_epoch(Run &run, const Dataset &data, const std::vector<uint32_t> &train_indices, int64_t epoch,
+                        const AdamSettings &adam, bool progress_bar, std::ostream &out) {
+    const TrainSettings &settings = run.state.settings;
+    Model &model = *run.model;
+    const auto start = Clock::now();
+    std::vector<uint32_t> order = train_indices;
+    SplitMix64 rng(derive_seed(settings.seed, kShuffleStream, static_cast<uint64_t>(epoch)));
+    shuffle(order, rng);
+
+    const uint32_t dropout_seed = static_cast<uint32_t>(derive_seed(settings.seed, kDropoutStream));
+    const int batch = static_cast<int>(settings.batch);
+    const std::size_t steps = (order.size() + batch - 1) / batch;
+    std::vector<float> images(static_cast<std::size_t>(batch) * model.input_size());
+    std::vector<int32_t> labels(batch);
+    EpochTotals totals;
+    std::size_t counted = 0;  // images whose loss and accuracy are in the totals
+    auto last_draw = start;
+    for (std::size_t s = 0; s < steps; s++) {
+        const std::size_t first = s * batch;
+        const int n = static_cast<int>(std::min<std::size_t>(batch, order.size() - first));
+        fill_batch(data, order.data() + first, n, images.data(), labels.data());
+        model.train_step(images.data(), labels.data(), n, dropout_seed, static_cast<uint32_t>(run.state.adam.step));
+        model.apply_adam(adam, ++run.state.adam.step);
+        // The running totals come back every few steps, not every step:
+        // on a GPU that read is the one copy back from the device.
+        if ((s + 1) % kTotalsEvery == 0 || s + 1 == steps) {
+            const BatchResult r = model.take_training_totals();
+            totals.loss_sum += r.loss_sum;
+            totals.correct += r.correct;
+            counted = first + n;
+            if (!std::isfinite(r.loss_sum)) throw Error("training diverged: the loss is not finite");
+        }
+        if (progress_bar && (Clock::now() - last_draw > std::chrono::milliseconds(100) || s + 1 == steps)) {
+            last_draw = Clock::now();
+            const double seen = static_cast<double>(std::max<std::size_t>(counted, 1));
+            draw_progress(out, s + 1, steps, seconds_since(start), totals.loss_sum / seen, totals.correct / seen);
+        }
+    }
+    return totals;
+}
+
+// Keras's line at the end of an epoch.
+std::string epoch_line(const EpochRecord &record, std::size_t steps, std::size_t images, double train_seconds) {
+    char line[300];
+    std::snprintf(line, sizeof line,
+                  "%zu/%zu - %s - %s/step - %.0f images/s - loss: %.4f - accuracy: %.4f - val_loss: %.4f - "
+                  "val_accuracy: %.4f\n",
+                  steps, steps, format_duration(record.seconds).c_str(),
+                  format_duration(train_seconds / steps).c_str(), images / train_seconds, record.loss,
+                  record.accuracy, record.val_loss, record.val_accuracy);
+    return line;
+}
+
+// After every epoch: the checkpoint (and best.tlr when validation improved),
+// history.csv and run.json, so a stopped run resumes from here.
+void write_epoch_outputs(Run &run) {
+    Checkpoint &state = run.state;
+    state.parameters.assign(run.model->parameters().begin(), run.model->parameters().end());
+    run.model->read_optimizer_state(state.adam.m, state.adam.v);
+    save_checkpoint(run.checkpoint_path(), state);
+    // Also keep the epoch with the best validation accuracy, as Keras's
+    // ModelCheckpoint(save_best_only=True) would.
+    const double val_accuracy = state.history.back().val_accuracy;
+    const bool best = std::all_of(state.history.begin(), state.history.end() - 1,
+                                  [&](const EpochRecord &e) { return e.val_accuracy < val_accuracy; });
+    if (best) save_checkpoint((run.dir / "best.tlr").string(), state);
+    write_file_atomically((run.dir / "history.csv").string(), history_csv(state.history));
+    write_run_record(run.dir.string(), state.settings, parameter_count(*run.model), state.history);
+}
+
+}  // namespace
+
+TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostream &out) {
+    Run run = open_or_resume(request);
+    const TrainSettings &settings = run.state.settings;
+    TrainOutcome outcome;
     split_indices(settings, data.size(), outcome.train_indices, outcome.validation_indices);
     if (outcome.train_indices.empty()) throw Error("no training images left after the validation split");
 
-    AdamSettings adam{settings.learning_rate, settings.beta1, settings.beta2, settings.epsilon};
-    const uint32_t dropout_seed = static_cast<uint32_t>(derive_seed(settings.seed, kDropoutStream));
-    const int batch = static_cast<int>(settings.batch);
-    const std::size_t steps = (outcome.train_indices.size() + batch - 1) / batch;
-    std::vector<float> images(static_cast<std::size_t>(batch) * model->input_size());
-    std::vector<int32_t> labels(batch);
-
-    if (state.epochs_done == 0) out << format_summary(*model) << "\n";
-    out << "Training " << settings.architecture << " on " << outcome.train_indices.size() << " images, validating on "
-        << outcome.validation_indices.size() << " (batch " << batch << ", lr " << settings.learning_rate
+    const std::size_t images = outcome.train_indices.size();
+    const std::size_t steps = (images + settings.batch - 1) / settings.batch;
+    if (run.state.epochs_done == 0) out << format_summary(*run.model) << "\n";
+    out << "Training " << settings.architecture << " on " << images << " images, validating on "
+        << outcome.validation_indices.size() << " (batch " << settings.batch << ", lr " << settings.learning_rate
         << ", seed " << settings.seed << ", kernels: " << kernel_variant() << ")\n";
 
-    for (int64_t epoch = state.epochs_done; epoch < settings.epochs; epoch++) {
+    AdamSettings adam{settings.learning_rate, settings.beta1, settings.beta2, settings.epsilon};
+    for (int64_t epoch = run.state.epochs_done; epoch < settings.epochs; epoch++) {
         adam.learning_rate = epoch_learning_rate(settings, epoch);
         out << "Epoch " << epoch + 1 << "/" << settings.epochs;
         if (settings.lr_schedule != "constant") out << " (lr " << adam.learning_rate << ")";
         out << "\n" << std::flush;
         const auto start = Clock::now();
-        std::vector<uint32_t> order = outcome.train_indices;
-        SplitMix64 rng(derive_seed(settings.seed, kShuffleStream, static_cast<uint64_t>(epoch)));
-        shuffle(order, rng);
-
-        double loss_sum = 0;
-        long correct = 0;
-        std::size_t counted = 0;  // images whose loss and accuracy are in the sums
-        auto last_draw = start;
-        for (std::size_t s = 0; s < steps; s++) {
-            const std::size_t first = s * batch;
-            const int n = static_cast<int>(std::min<std::size_t>(batch, order.size() - first));
-            fill_batch(data, order.data() + first, n, images.data(), labels.data());
-            model->train_step(images.data(), labels.data(), n, dropout_seed, static_cast<uint32_t>(state.adam.step));
-            model->apply_adam(adam, ++state.adam.step);
-            // The running totals come back every few steps, not every step:
-            // on a GPU that read is the one copy back from the device.
-            if ((s + 1) % kTotalsEvery == 0 || s + 1 == steps) {
-                const BatchResult r = model->take_training_totals();
-                loss_sum += r.loss_sum;
-                correct += r.correct;
-                counted = first + n;
-                if (!std::isfinite(r.loss_sum)) throw Error("training diverged: the loss is not finite");
-            }
-            if (request.progress_bar && (Clock::now() - last_draw > std::chrono::milliseconds(100) || s + 1 == steps)) {
-                last_draw = Clock::now();
-                const double seen = static_cast<double>(std::max<std::size_t>(counted, 1));
-                draw_progress(out, s + 1, steps, seconds_since(start), loss_sum / seen, correct / seen);
-            }
-        }
+        const EpochTotals totals =
+            train_epoch(run, data, outcome.train_indices, epoch, adam, request.progress_bar, out);
         const double train_seconds = seconds_since(start);
-        const Evaluation validation = evaluate(*model, data, outcome.validation_indices);
+        const Evaluation validation = evaluate(*run.model, data, outcome.validation_indices);
 
         EpochRecord record;
-        record.loss = loss_sum / order.size();
-        record.accuracy = static_cast<double>(correct) / order.size();
+        record.loss = totals.loss_sum / images;
+        record.accuracy = static_cast<double>(totals.correct) / images;
         record.val_loss = validation.loss;
         record.val_accuracy = validation.matrix.accuracy();
         record.seconds = seconds_since(start);
-        state.history.push_back(record);
-        state.epochs_done = static_cast<uint32_t>(epoch + 1);
-
-        char line[300];
-        std::snprintf(line, sizeof line,
-                      "%zu/%zu - %s - %s/step - %.0f images/s - loss: %.4f - accuracy: %.4f - val_loss: %.4f - "
-                      "val_accuracy: %.4f\n",
-                      steps, steps, format_duration(record.seconds).c_str(),
-                      format_duration(train_seconds / steps).c_str(), order.size() / train_seconds, record.loss,
-                      record.accuracy, record.val_loss, record.val_accuracy);
+        run.state.history.push_back(record);
+        run.state.epochs_done = static_cast<uint32_t>(epoch + 1);
         if (request.progress_bar) out << "\r\033[K";
-        out << line << std::flush;
-
-        state.parameters.assign(model->parameters().begin(), model->parameters().end());
-        model->read_optimizer_state(state.adam.m, state.adam.v);
-        save_checkpoint(checkpoint_path, state);
-        // Also keep the epoch with the best validation accuracy, as Keras's
-        // ModelCheckpoint(save_best_only=True) would.
-        const bool best = std::all_of(state.history.begin(), state.history.end() - 1, [&](const EpochRecord &e) {
-            return e.val_accuracy < record.val_accuracy;
-        });
-        if (best) save_checkpoint((dir / "best.tlr").string(), state);
-        write_file_atomically((dir / "history.csv").string(), history_csv(state.history));
-        write_run_record(dir.string(), settings, parameter_count(*model), state.history);
+        out << epoch_line(record, steps, images, train_seconds) << std::flush;
+        write_epoch_outputs(run);
     }
 
-    outcome.model = std::move(model);
+    outcome.model = std::move(run.model);
     outcome.settings = settings;
-    outcome.history = state.history;
+    outcome.history = run.state.history;
     return outcome;
 }
 

@@ -1,0 +1,40 @@
+#include "commands/common.h"
+
+#include "tailor/train/evaluate.h"
+#include "tailor/run/split.h"
+
+#include <iostream>
+#include <numeric>
+
+namespace tailor::commands {
+
+std::string known_architectures() {
+    std::string list;
+    for (const auto &name : architecture_names()) list += (list.empty() ? "" : "|") + name;
+    return list;
+}
+
+void add_data_option(CLI::App &command, std::vector<std::string> &data) {
+    command
+        .add_option("--data", data,
+                    "A directory of IDX files (gzip'd or not), or two Kaggle CSV files: TRAIN TEST "
+                    "(default: " + std::string(kDefaultDataDirectory) + ")")
+        ->expected(1, 2);
+}
+
+void evaluate_and_report(Model &model, const DataSplit &data, const TrainSettings &settings,
+                         const std::string &directory) {
+    std::vector<uint32_t> train_indices, validation_indices, test_indices;
+    split_indices(settings, data.train.size(), train_indices, validation_indices);
+    if (settings.test_limit > 0) {
+        test_indices.resize(std::min<std::size_t>(settings.test_limit, data.test.size()));
+        std::iota(test_indices.begin(), test_indices.end(), 0u);
+    }
+    std::cout << "\nEvaluating " << model.name() << "\n";
+    const Evaluation train = evaluate(model, data.train, train_indices);
+    const Evaluation test = evaluate(model, data.test, test_indices);
+    report_evaluation(directory, train, test, std::cout);
+    std::cout << "\nResults in " << directory << "/\n";
+}
+
+}  // namespace tailor::commands

@@ -1,0 +1,26 @@
+// What several subcommands share: the --data option, the list of known
+// architectures for help texts, and the final evaluation of a model.
+#pragma once
+
+#include "tailor/data/dataset.h"
+#include "tailor/nn/model.h"
+#include "tailor/run/settings.h"
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+namespace tailor::commands {
+
+// "cnn3|cnn2|...", as the help texts list them.
+std::string known_architectures();
+
+void add_data_option(CLI::App &command, std::vector<std::string> &data);
+
+// Evaluates on the run's training split (the images it learned from, as the
+// report's "train accuracy" does) and on the test set; prints and writes it all.
+void evaluate_and_report(Model &model, const DataSplit &data, const TrainSettings &settings,
+                         const std::string &directory);
+
+}  // namespace tailor::commands

@@ -1,0 +1,59 @@
+// tailor experiment: the report's experiments (or a grid search), each run a
+// `tailor train` process of its own, tabulated.
+#include "commands/commands.h"
+#include "commands/common.h"
+
+#include "tailor/nn/model.h"
+#include "tailor/util/error.h"
+
+#include <filesystem>
+#include <iostream>
+
+namespace tailor::commands {
+
+CLI::App &add_experiment_command(CLI::App &app, ExperimentRequest &request) {
+    auto &command =
+        *app.add_subcommand("experiment", "Run the report's experiments (or a grid search) and tabulate them");
+    command
+        .add_option("--preset", request.presets,
+                    "table1 (cnn1/cnn2/cnn3), table2 (5 seeds, no seed, noise, validation_split), "
+                    "table3 (cnn3 vs mlp), grid")
+        ->check(CLI::IsMember({"table1", "table2", "table3", "grid"}));
+    command.add_option("--arch", request.architectures, "A table of these architectures...")->delimiter(',');
+    command.add_option("--seeds", request.seeds, "...each trained with each of these seeds")->delimiter(',');
+    command.add_option("--grid-lr", request.grid.learning_rates, "Grid: learning rates, e.g. 0.001,0.0005")
+        ->delimiter(',')
+        ->check(CLI::PositiveNumber);
+    command.add_option("--grid-batch", request.grid.batches, "Grid: batch sizes, e.g. 32,128")
+        ->delimiter(',')
+        ->check(CLI::Range(int64_t{1}, int64_t{8192}));
+    command.add_option("--grid-dropout", request.grid.dropout_rates, "Grid: dropout rates, e.g. 0.2,0.4")
+        ->delimiter(',')
+        ->check(CLI::Range(0.0, 0.95));
+    command.add_option("--epochs", request.epochs, "Epochs per run (the report: 50)")
+        ->capture_default_str()
+        ->check(CLI::Range(int64_t{1}, int64_t{100000}));
+    command.add_option("--limit", request.limit, "Training images per run (0: all)")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
+    command.add_option("--test-limit", request.test_limit, "Test images per run (0: all)")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
+    add_data_option(command, request.data);
+    command.add_option("--out", request.out_directory, "Experiment directory; rerun to resume")
+        ->default_str("runs/experiment");
+    command.add_option("--jobs", request.jobs, "Runs at once, each pinned to its share of the cores")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 64));
+    return command;
+}
+
+void run_experiment_command(ExperimentRequest request) {
+    if (request.out_directory.empty()) request.out_directory = "runs/experiment";
+    for (const auto &arch : request.architectures) make_model(arch, 1);  // unknown names fail first
+    if (!request.architectures.empty() && request.seeds.empty()) throw Error("--arch needs --seeds");
+    // Each run is this same binary, started again as `tailor train`.
+    run_experiment(request, std::filesystem::read_symlink("/proc/self/exe").string(), std::cout);
+}
+
+}  // namespace tailor::commands
