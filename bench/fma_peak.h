@@ -7,7 +7,7 @@
 namespace bench {
 
 // GFLOP/s (2 flops per multiply-add) over all hardware threads; measured once
-// (about 0.3 s) and cached.
+// and cached.
 double fma_peak_gflops();
 
 // The instruction set fma_peak_gflops used: "avx512", "avx2" or "generic".

@@ -117,9 +117,9 @@ protected:
             .unroll(xi);
         if (height <= 16) {
             // Every row unrolled too, so that no tap needs a bounds test:
-            // split off, the border rows still tested each tap (conv2d_2
-            // 2.8 -> 2.4 ms, conv2d_3 1.0 -> 0.75 ms at batch 128). Taller
-            // images would unroll into too much code.
+            // split off, the border rows still tested each tap
+            // (docs/performance.md, "What each change bought"). Taller images
+            // would unroll into too much code.
             d_input.unroll(y);
         }
         sum.compute_at(d_input, cio).vectorize(ci, vec).unroll(ci).unroll(x);

@@ -32,8 +32,8 @@ inline int accumulator_registers(const Halide::Target &target) {
 // Accumulator vectors per column of a register tile over rows of `columns`:
 // fewer than register_tile_vectors when, with at least 2, a whole row then
 // fits in one tile, since tiles shifted inwards recompute columns (conv2d_2
-// forward, 11 columns: 4 vectors x 6 columns recomputed 1 of 12; 2 x 11 runs
-// 7% faster).
+// forward, 11 columns: 4 vectors x 6 columns recompute 1 of 12, 2 x 11 none;
+// docs/performance.md, "What each change bought").
 inline int row_tile_vectors(int columns, const Halide::Target &target) {
     const int whole_row = accumulator_registers(target) / std::max(1, columns);
     return whole_row >= 2 ? std::min(register_tile_vectors(target), whole_row) : register_tile_vectors(target);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "layout.h"
+#include "tailor/nn/shape.h"  // kConvKernel
 
 namespace tailor {
 
@@ -41,9 +42,10 @@ inline Halide::LoopLevel schedule_weight_gradient_by_halves(Halide::Func sum, co
     const int vec = std::min(out_channels, target.natural_vector_size<float>());
     const int co_tile = vector_tile(out_channels, vec, register_tile_vectors(target));
     const int ci_tile = std::min(in_channels, 2);
-    // All nine taps in one tile when the registers hold them: one pass over
-    // an image's pixels then feeds every accumulator.
-    const bool all_taps = co_tile / vec * ci_tile * 9 <= accumulator_registers(target);
+    // All the kernel's taps in one tile when the registers hold them: one
+    // pass over an image's pixels then feeds every accumulator.
+    constexpr int taps = kConvKernel * kConvKernel;
+    const bool all_taps = co_tile / vec * ci_tile * taps <= accumulator_registers(target);
 
     RVar images("images");
     Var half("half"), u("u"), coo("coo"), coi("coi"), cio("cio"), cii("cii"), tile("tile");
@@ -70,8 +72,8 @@ inline Halide::LoopLevel schedule_weight_gradient_by_halves(Halide::Func sum, co
 }
 
 // The CPU schedule of the bias gradient bias_sum(co) += g(co, rx, ry, rn): the
-// same two batch halves in parallel, each in image order. (Run on
-// one core, conv2d_2's took 0.2 ms of a training step while the other idled.)
+// same two batch halves in parallel, each in image order, rather than on one
+// core while the other idles (docs/performance.md, "What each change bought").
 inline void schedule_bias_gradient_by_halves(Halide::Func bias_sum, const Halide::RVar &rx, const Halide::RVar &ry,
                                              const Halide::RVar &rn, const Halide::Expr &batch,
                                              const Halide::Var &co, int out_channels, const Halide::Target &target) {

@@ -2,10 +2,12 @@
 // layouts: activations (channel, x, y, batch) innermost first, conv weights
 // (co, ci, kx, ky), dense weights (out, in). Written for clarity, not speed;
 // the Halide kernels are checked against these, and these against finite
-// differences.
+// differences. At the end, reference::Layer<Tag> picks a layer kind's loops
+// by its tag: a new kind adds its loops and its specialisation here.
 #pragma once
 
 #include "dropout_hash.h"
+#include "tailor/architectures.h"
 #include "tailor/nn/shape.h"
 
 #include <algorithm>
@@ -220,5 +222,138 @@ inline void adam(Vec &p, const Vec &g, Vec &m, Vec &v, double lr, double b1, dou
         p[i] -= step * m[i] / (std::sqrt(v[i]) + eps);
     }
 }
+
+// ---- By layer kind --------------------------------------------------------
+//
+// Layer<Tag> for each layer kind (tailor::Conv2DTag, ...), as test_layers
+// checks every layer of every architecture and test_network composes whole
+// networks:
+//   tolerance                          the kernels' allowed error (of the largest |value|)
+//   forward(layer, params, x, n, training)
+//                                      training: the step, or nullptr for inference
+//   backward(layer, params, x, y, dy, n, step) -> LayerGradients
+//                                      y: the forward output (ReLU's mask)
+// params are the layer's tensors in its Params order, in double.
+
+struct LayerGradients {
+    Vec dx;
+    std::vector<Vec> params;  // as the layer's Params
+};
+
+using Params = std::vector<Vec>;
+using tailor::StepContext;
+
+template <typename Tag>
+struct Layer;
+
+template <>
+struct Layer<tailor::Conv2DTag> {
+    static constexpr double tolerance = 1e-5;
+    template <typename L>
+    static Vec forward(const L &, const Params &p, const Vec &x, int n, const StepContext *) {
+        return conv2d_forward(x, p[0], p[1], L::in.width, L::in.height, L::in.channels, L::out.channels, L::relu, n);
+    }
+    template <typename L>
+    static LayerGradients backward(const L &, const Params &p, const Vec &x, const Vec &y, const Vec &dy, int n,
+                                   const StepContext &) {
+        auto g = conv2d_backward(x, p[0], y, dy, L::in.width, L::in.height, L::in.channels, L::out.channels, L::relu,
+                                 n);
+        return {g.dx, {g.dw, g.db}};
+    }
+};
+
+// The pair's routing comes from the reference convolution (in double).
+template <>
+struct Layer<tailor::Conv2DMaxPoolTag> {
+    static constexpr double tolerance = 1e-5;
+    template <typename L>
+    static Vec forward(const L &, const Params &p, const Vec &x, int n, const StepContext *) {
+        return conv2d_maxpool_forward(x, p[0], p[1], L::in.width, L::in.height, L::in.channels, L::out.channels,
+                                      L::relu, n)
+            .pooled;
+    }
+    template <typename L>
+    static LayerGradients backward(const L &, const Params &p, const Vec &x, const Vec &, const Vec &dy, int n,
+                                   const StepContext &) {
+        const Vec convolution =
+            conv2d_forward(x, p[0], p[1], L::in.width, L::in.height, L::in.channels, L::out.channels, L::relu, n);
+        auto g = conv2d_maxpool_backward(x, p[0], convolution, dy, L::in.width, L::in.height, L::in.channels,
+                                         L::out.channels, L::relu, n);
+        return {g.dx, {g.dw, g.db}};
+    }
+};
+
+template <>
+struct Layer<tailor::MaxPoolTag> {
+    static constexpr double tolerance = 0;
+    template <typename L>
+    static Vec forward(const L &, const Params &, const Vec &x, int n, const StepContext *) {
+        return maxpool_forward(x, L::in.width, L::in.height, L::in.channels, n);
+    }
+    template <typename L>
+    static LayerGradients backward(const L &, const Params &, const Vec &x, const Vec &, const Vec &dy, int n,
+                                   const StepContext &) {
+        return {maxpool_backward(x, dy, L::in.width, L::in.height, L::in.channels, n), {}};
+    }
+};
+
+template <>
+struct Layer<tailor::DenseTag> {
+    static constexpr double tolerance = 1e-5;
+    template <typename L>
+    static Vec forward(const L &, const Params &p, const Vec &x, int n, const StepContext *) {
+        return dense_forward(x, p[0], p[1], L::in.channels, L::out.channels, L::relu, n);
+    }
+    template <typename L>
+    static LayerGradients backward(const L &, const Params &p, const Vec &x, const Vec &y, const Vec &dy, int n,
+                                   const StepContext &) {
+        auto g = dense_backward(x, p[0], y, dy, L::in.channels, L::out.channels, L::relu, n);
+        return {g.dx, {g.dw, g.db}};
+    }
+};
+
+template <>
+struct Layer<tailor::DropoutTag> {
+    static constexpr double tolerance = 1e-6;
+    template <typename L>
+    static Vec forward(const L &layer, const Params &, const Vec &x, int, const StepContext *training) {
+        return training ? dropout(x, tailor::layer_key(*training), training->step, layer.rate) : x;
+    }
+    // The same mask on the gradient: the exact derivative.
+    template <typename L>
+    static LayerGradients backward(const L &layer, const Params &, const Vec &, const Vec &, const Vec &dy, int,
+                                   const StepContext &step) {
+        return {dropout(dy, tailor::layer_key(step), step.step, layer.rate), {}};
+    }
+};
+
+template <>
+struct Layer<tailor::GaussianNoiseTag> {
+    static constexpr double tolerance = 1e-5;
+    template <typename L>
+    static Vec forward(const L &layer, const Params &, const Vec &x, int, const StepContext *training) {
+        return training ? gaussian_noise(x, tailor::layer_key(*training), training->step, layer.stddev) : x;
+    }
+    // The noise does not depend on the input: the gradient is the identity.
+    template <typename L>
+    static LayerGradients backward(const L &, const Params &, const Vec &, const Vec &, const Vec &dy, int,
+                                   const StepContext &) {
+        return {dy, {}};
+    }
+};
+
+template <>
+struct Layer<tailor::FlattenTag> {
+    static constexpr double tolerance = 0;
+    template <typename L>
+    static Vec forward(const L &, const Params &, const Vec &x, int, const StepContext *) {
+        return x;
+    }
+    template <typename L>
+    static LayerGradients backward(const L &, const Params &, const Vec &, const Vec &, const Vec &dy, int,
+                                   const StepContext &) {
+        return {dy, {}};
+    }
+};
 
 }  // namespace reference

@@ -135,6 +135,22 @@ struct filter_by_tag<Tag, std::tuple<T, Rest...>> {
 template <typename Tag>
 using layers_with_tag = typename filter_by_tag<Tag, typename all_layers<tailor::Architectures>::type>::type;
 
+// The distinct types in `Tuple`.
+template <typename Tuple>
+struct unique;
+template <>
+struct unique<std::tuple<>> {
+    using type = std::tuple<>;
+};
+template <typename T, typename... Rest>
+struct unique<std::tuple<T, Rest...>> {
+    using rest = typename unique<std::tuple<Rest...>>::type;
+    using type = std::conditional_t<contains<T, rest>::value, rest, concat_t<std::tuple<T>, rest>>;
+};
+
+// Every distinct layer type of every declared architecture.
+using AllLayers = typename unique<typename all_layers<tailor::Architectures>::type>::type;
+
 // Whether layer type L is of the kind `Tag`.
 template <typename L, typename Tag>
 inline constexpr bool is_kind = std::is_same_v<typename L::Tag, Tag>;

@@ -16,57 +16,20 @@ namespace {
 
 using support::is_kind;
 
-// The reference forward and backward of one layer; params holds its tensors
-// (weights then bias) in double.
+// The reference forward and backward of one layer (reference::Layer of its
+// kind); params holds its tensors (weights then bias) in double.
 template <typename L>
-Vec reference_forward(const std::vector<Vec> &params, const Vec &x, int n, const StepContext &step, const L &layer) {
-    if constexpr (is_kind<L, tailor::Conv2DTag>) {
-        return reference::conv2d_forward(x, params[0], params[1], L::in.width, L::in.height, L::in.channels,
-                                         L::out.channels, L::relu, n);
-    } else if constexpr (is_kind<L, tailor::Conv2DMaxPoolTag>) {
-        return reference::conv2d_maxpool_forward(x, params[0], params[1], L::in.width, L::in.height, L::in.channels,
-                                                 L::out.channels, L::relu, n)
-            .pooled;
-    } else if constexpr (is_kind<L, tailor::DenseTag>) {
-        return reference::dense_forward(x, params[0], params[1], L::in.channels, L::out.channels, L::relu, n);
-    } else if constexpr (is_kind<L, tailor::MaxPoolTag>) {
-        return reference::maxpool_forward(x, L::in.width, L::in.height, L::in.channels, n);
-    } else if constexpr (is_kind<L, tailor::DropoutTag>) {
-        return reference::dropout(x, tailor::layer_key(step), step.step, layer.rate);
-    } else if constexpr (is_kind<L, tailor::GaussianNoiseTag>) {
-        return reference::gaussian_noise(x, tailor::layer_key(step), step.step, layer.stddev);
-    } else {
-        static_assert(is_kind<L, tailor::FlattenTag>, "a layer kind without a reference");
-        return x;
-    }
+Vec reference_forward(const std::vector<Vec> &params, const Vec &x, int n, const StepContext *training,
+                      const L &layer) {
+    return reference::Layer<typename L::Tag>::forward(layer, params, x, n, training);
 }
 
 template <typename L>
 Vec reference_backward(const std::vector<Vec> &params, std::vector<Vec> &grads, const Vec &x, const Vec &y,
                        const Vec &dy, int n, const StepContext &step, const L &layer) {
-    if constexpr (is_kind<L, tailor::Conv2DTag>) {
-        auto g = reference::conv2d_backward(x, params[0], y, dy, L::in.width, L::in.height, L::in.channels,
-                                            L::out.channels, L::relu, n);
-        grads = {g.dw, g.db};
-        return g.dx;
-    } else if constexpr (is_kind<L, tailor::Conv2DMaxPoolTag>) {
-        const Vec convolution = reference::conv2d_forward(x, params[0], params[1], L::in.width, L::in.height,
-                                                          L::in.channels, L::out.channels, L::relu, n);
-        auto g = reference::conv2d_maxpool_backward(x, params[0], convolution, dy, L::in.width, L::in.height,
-                                                    L::in.channels, L::out.channels, L::relu, n);
-        grads = {g.dw, g.db};
-        return g.dx;
-    } else if constexpr (is_kind<L, tailor::DenseTag>) {
-        auto g = reference::dense_backward(x, params[0], y, dy, L::in.channels, L::out.channels, L::relu, n);
-        grads = {g.dw, g.db};
-        return g.dx;
-    } else if constexpr (is_kind<L, tailor::MaxPoolTag>) {
-        return reference::maxpool_backward(x, dy, L::in.width, L::in.height, L::in.channels, n);
-    } else if constexpr (is_kind<L, tailor::DropoutTag>) {
-        return reference::dropout(dy, tailor::layer_key(step), step.step, layer.rate);
-    } else {
-        return dy;  // Flatten, GaussianNoise
-    }
+    auto g = reference::Layer<typename L::Tag>::backward(layer, params, x, y, dy, n, step);
+    grads = g.params;
+    return g.dx;
 }
 
 // Layer I's first row in the summary (as Network numbers them): its tensors'
@@ -122,9 +85,11 @@ void check_network_gradients() {
     std::vector<Vec> activations(kLayers + 1);
     activations[0] = to_double(images);
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-        ((activations[I + 1] = reference_forward<std::tuple_element_t<I, Layers>>(
-              params[I], activations[I], n, StepContext{seed, step_number, first_row<Layers, I>()},
-              std::tuple_element_t<I, Layers>(n))),
+        (([&] {
+             const StepContext step{seed, step_number, first_row<Layers, I>()};
+             activations[I + 1] = reference_forward(params[I], activations[I], n, &step,
+                                                    std::tuple_element_t<I, Layers>(n));
+         }()),
          ...);
     }(std::make_index_sequence<kLayers>{});
     const auto loss = reference::softmax_cross_entropy(activations[kLayers], labels, Arch::classes, n);
@@ -178,9 +143,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(predictions_match_composed_reference, Arch, tailor
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         (([&] {
              using L = std::tuple_element_t<I, Layers>;
-             if constexpr (!is_kind<L, tailor::DropoutTag> && !is_kind<L, tailor::GaussianNoiseTag>) {
-                 activation = reference_forward<L>(params[I], activation, n, StepContext{}, L(n));
-             }
+             activation = reference_forward<L>(params[I], activation, n, nullptr, L(n));
          }()),
          ...);
     }(std::make_index_sequence<std::tuple_size_v<Layers>>{});

@@ -39,9 +39,8 @@ std::string kernel_variant();
 std::string kernel_target();
 
 // Memory that kernels read and write, aligned to a cache line: an AVX-512
-// vector that straddles two lines loads at half speed. (On a heap that gave
-// 16-byte alignment, dense_1's forward pass at batch 1, which streams its
-// weights, took 8.8 µs instead of 4.9.)
+// vector that straddles two lines loads at half speed (docs/performance.md
+// has what a 16-byte-aligned heap cost).
 constexpr std::size_t kKernelAlignment = 64;
 template <typename T>
 using KernelMemory = std::vector<T, boost::alignment::aligned_allocator<T, kKernelAlignment>>;
