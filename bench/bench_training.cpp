@@ -172,7 +172,7 @@ void train_step(benchmark::State &state) {
     for (int i = 0; i < n; i++) labels[i] = i % Arch::classes;
     uint32_t step = 0;
     for (auto _ : state) {
-        network.train_step(images.data(), labels.data(), n, 7, step);
+        network.train_step(images.data(), labels.data(), nullptr, n, 7, step);
         network.apply_adam({}, ++step);
     }
     state.SetItemsProcessed(state.iterations() * n);
@@ -186,7 +186,7 @@ void inference(benchmark::State &state) {
     const auto images = random_values(Arch::input.size() * n, 3);
     std::vector<float> probabilities(static_cast<std::size_t>(n) * Arch::classes);
     for (auto _ : state) {
-        network.predict(images.data(), nullptr, n, probabilities.data());
+        network.predict(images.data(), nullptr, nullptr, n, probabilities.data());
     }
     state.SetItemsProcessed(state.iterations() * n);
 }

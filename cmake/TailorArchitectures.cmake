@@ -74,6 +74,12 @@ template <> struct SoftmaxCrossEntropyKernels<@classes@> {
 };
 ]=])
 
+set(TAILOR_AUGMENT_BINDING [=[
+template <> struct AugmentKernels<@w@, @h@, @c@> {
+    static constexpr auto augment = &kernels::augment_@w@x@h@x@c@;
+};
+]=])
+
 set(TAILOR_ARCHITECTURE_DECLARATION [=[
 struct @arch_type@ {
     static constexpr const char *name = "@arch@";
@@ -83,6 +89,7 @@ struct @arch_type@ {
     using Layers = std::tuple<
         @layer_list@>;
     using Loss = SoftmaxCrossEntropy<@classes@>;
+    using Augment = AugmentKernels<@w@, @h@, @c@>;
 };
 
 ]=])
@@ -107,6 +114,13 @@ function(_tailor_instantiate_architecture arch)
     string(CONFIGURE "${TAILOR_LOSS_BINDING}" binding @ONLY)
     tailor_bind(softmax_cross_entropy_${classes} "${binding}" tailor/nn/layers/softmax_cross_entropy.h)
 
+    list(GET parsed_input 0 w)
+    list(GET parsed_input 1 h)
+    list(GET parsed_input 2 c)
+    tailor_kernel(augment augment_${w}x${h}x${c} width=${w} height=${h} channels=${c})
+    string(CONFIGURE "${TAILOR_AUGMENT_BINDING}" binding @ONLY)
+    tailor_bind(augment_${w}x${h}x${c} "${binding}" tailor/nn/augment.h)
+
     string(MAKE_C_IDENTIFIER "${arch}" arch_type)
     # A C++ string literal.
     string(REPLACE "\\" "\\\\" description "${parsed_description}")
@@ -121,8 +135,9 @@ endfunction()
 function(tailor_add_architectures)
     cmake_parse_arguments(ARG "" "TARGET;GENERATOR" "ARCHITECTURES" ${ARGN})
     set_property(GLOBAL PROPERTY TAILOR_GENERATOR_TARGET ${ARG_GENERATOR})
-    # The optimiser's kernel, whatever the architectures.
+    # The optimiser's and the weight average's kernels, whatever the architectures.
     tailor_kernel(adam adam)
+    tailor_kernel(ema ema)
 
     set(declarations "")
     set(arch_types "")

@@ -1,13 +1,15 @@
 // softmax_cross_entropy: softmax over classes fused with the sparse
 // categorical cross-entropy loss and its gradient.
 //
-//   softmax_cross_entropy  logits (k,n), labels (n), scale, totals (2) ->
+//   softmax_cross_entropy  logits (k,n), labels (n), scale, smoothing, totals (2) ->
 //                          probabilities (k,n), loss (n), d_logits (k,n), new_totals (2)
 //
-// Stable: the row maximum is subtracted before exp, and the loss is
-// log(sum exp(l - max)) + max - l[label], never log of a rounded probability.
-// d_logits = (probabilities - onehot(label)) * scale, where the runtime passes
-// scale = 1/batch so the gradient is that of the batch's mean loss.
+// Label smoothing: the target is q = (1 - smoothing) onehot(label) +
+// smoothing / classes (smoothing 0: the plain sparse cross-entropy, bit for
+// bit). Stable: the row maximum is subtracted before exp, and the loss is
+// log(sum exp(l - max)) + max - sum_k q_k l_k, never log of a rounded
+// probability. d_logits = (probabilities - q) * scale, where the runtime
+// passes scale = 1/batch so the gradient is that of the batch's mean loss.
 // new_totals = totals + (summed loss, correct predictions) over the batch: the
 // trainer passes one array as both, so a GPU run keeps its running metrics on
 // the device and reads them back only now and then. A prediction is the first
@@ -25,6 +27,7 @@ public:
     Input<Buffer<float>> logits{"logits", 2};
     Input<Buffer<int32_t>> labels{"labels", 1};
     Input<float> scale{"scale"};
+    Input<float> smoothing{"smoothing"};
     Input<Buffer<float>> totals{"totals", 1};
     Output<Buffer<float>> probabilities{"probabilities", 2};
     Output<Buffer<float>> loss{"loss", 1};
@@ -38,8 +41,10 @@ public:
         row_sum(n) = sum(exponentials(r, n));
         probabilities(k, n) = exponentials(k, n) / row_sum(n);
         Expr label = clamp(labels(n), 0, classes - 1);
-        loss(n) = log(row_sum(n)) + row_max(n) - logits(label, n);
-        d_logits(k, n) = (probabilities(k, n) - select(k == labels(n), 1.0f, 0.0f)) * scale;
+        Expr spread = smoothing / classes;
+        logit_sum(n) = sum(logits(r, n));
+        loss(n) = log(row_sum(n)) + row_max(n) - ((1.0f - smoothing) * logits(label, n) + spread * logit_sum(n));
+        d_logits(k, n) = (probabilities(k, n) - select(k == labels(n), 1.0f - smoothing + spread, spread)) * scale;
         predicted(n) = argmax(probabilities(r, n))[0];
         RDom b(0, logits.dim(1).extent(), "b");
         Expr correct = select(predicted(b) == labels(b), 1.0f, 0.0f);
@@ -61,7 +66,8 @@ public:
             // for the outputs; exp is recomputed rather than stored.
             row_max.compute_root();
             row_sum.compute_root();
-            for (Func f : {row_max, row_sum, Func(loss)}) tailor::gpu_tile_1d(f, n, tailor::kEstimatedBatch);
+            logit_sum.compute_root();
+            for (Func f : {row_max, row_sum, logit_sum, Func(loss)}) tailor::gpu_tile_1d(f, n, tailor::kEstimatedBatch);
             tailor::gpu_tile_1d(new_totals, t, 2);
             for (Func f : {Func(probabilities), Func(d_logits)}) tailor::gpu_tile_2d(f, k, n, classes);
             return;
@@ -75,11 +81,13 @@ public:
         row_max.compute_root();
         exponentials.compute_root();
         row_sum.compute_root();
+        logit_sum.compute_root();
     }
 
 private:
     Var k{"k"}, n{"n"}, t{"t"};
-    Func row_max{"row_max"}, exponentials{"exponentials"}, row_sum{"row_sum"}, predicted{"predicted"};
+    Func row_max{"row_max"}, exponentials{"exponentials"}, row_sum{"row_sum"}, logit_sum{"logit_sum"};
+    Func predicted{"predicted"};
 };
 
 }  // namespace

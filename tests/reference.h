@@ -192,22 +192,53 @@ inline Vec gaussian_noise(const Vec &x, uint32_t seed, uint32_t step, float stdd
     return y;
 }
 
+// The augment kernel's pixel moves: x (c,w,h,n), one transform per image.
+inline Vec augment(const Vec &x, const std::vector<tailor::ImageTransform> &transforms, int W, int H, int C,
+                   int erase_size) {
+    Vec y(x.size(), 0.0);
+    for (std::size_t s = 0; s < transforms.size(); s++) {
+        const auto &t = transforms[s];
+        for (int py = 0; py < H; py++)
+            for (int px = 0; px < W; px++) {
+                const int sx = (t.flip ? W - 1 - px : px) - t.shift_x, sy = py - t.shift_y;
+                const bool erased = t.erase && px >= t.erase_x && px < t.erase_x + erase_size && py >= t.erase_y &&
+                                    py < t.erase_y + erase_size;
+                if (erased || sx < 0 || sx >= W || sy < 0 || sy >= H) continue;
+                for (int c = 0; c < C; c++) {
+                    y[((s * H + py) * W + px) * C + c] = x[((s * H + sy) * W + sx) * C + c];
+                }
+            }
+    }
+    return y;
+}
+
+// One step of the weights' moving average.
+inline Vec ema(const Vec &average, const Vec &parameters, double decay) {
+    Vec out(average.size());
+    for (std::size_t i = 0; i < out.size(); i++) out[i] = decay * average[i] + (1 - decay) * parameters[i];
+    return out;
+}
+
 struct SoftmaxResult {
     Vec probabilities, loss, d_logits;  // d_logits of the batch's mean loss
 };
 
-inline SoftmaxResult softmax_cross_entropy(const Vec &logits, const std::vector<int32_t> &labels, int K, int n) {
+// With label smoothing, the target is (1 - smoothing) onehot + smoothing / K.
+inline SoftmaxResult softmax_cross_entropy(const Vec &logits, const std::vector<int32_t> &labels, int K, int n,
+                                           double smoothing = 0) {
     SoftmaxResult r{Vec(logits.size()), Vec(n), Vec(logits.size())};
     for (int s = 0; s < n; s++) {
         const double *l = logits.data() + static_cast<std::size_t>(s) * K;
         const double m = *std::max_element(l, l + K);
         double sum = 0;
         for (int k = 0; k < K; k++) sum += std::exp(l[k] - m);
-        r.loss[s] = std::log(sum) + m - l[labels[s]];
+        r.loss[s] = 0;
         for (int k = 0; k < K; k++) {
             const double p = std::exp(l[k] - m) / sum;
+            const double target = (k == labels[s] ? 1.0 - smoothing : 0.0) + smoothing / K;
+            r.loss[s] -= target * std::log(p);
             r.probabilities[static_cast<std::size_t>(s) * K + k] = p;
-            r.d_logits[static_cast<std::size_t>(s) * K + k] = (p - (k == labels[s] ? 1.0 : 0.0)) / n;
+            r.d_logits[static_cast<std::size_t>(s) * K + k] = (p - target) / n;
         }
     }
     return r;

@@ -8,6 +8,10 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <zlib.h>
+
+#include <type_traits>
+
 using files::ScratchDirectory;
 
 namespace {
@@ -33,6 +37,45 @@ tailor::Checkpoint sample(const tailor::Model &model) {
     }
     c.adam.step = 123;
     return c;
+}
+
+// A checkpoint laid out as version 1 wrote it (before weight averaging and
+// augmentation): only the first settings, no averaged parameters.
+std::vector<uint8_t> version1_bytes(const tailor::Checkpoint &c) {
+    std::string bytes = "TAILORCK";
+    auto put = [&](const auto &value) {
+        using T = std::decay_t<decltype(value)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+            const auto length = static_cast<uint32_t>(value.size());
+            bytes.append(reinterpret_cast<const char *>(&length), 4);
+            bytes += value;
+        } else {
+            bytes.append(reinterpret_cast<const char *>(&value), sizeof value);
+        }
+    };
+    auto floats = [&](const std::vector<float> &values) {
+        put(static_cast<uint64_t>(values.size()));
+        bytes.append(reinterpret_cast<const char *>(values.data()), values.size() * sizeof(float));
+    };
+    put(uint32_t{1});
+    boost::pfr::for_each_field(c.settings, [&](const auto &field, std::size_t i) {
+        if (i < tailor::kVersion1SettingFields) put(field);
+    });
+    put(c.epochs_done);
+    put(c.adam.step);
+    put(static_cast<uint32_t>(c.tensors.size()));
+    for (const auto &t : c.tensors) {
+        put(t.name);
+        put(static_cast<uint32_t>(t.shape.size()));
+        for (int d : t.shape) put(static_cast<int32_t>(d));
+    }
+    put(static_cast<uint32_t>(c.history.size()));
+    for (const auto &e : c.history) boost::pfr::for_each_field(e, [&](double field) { put(field); });
+    floats(c.parameters);
+    floats(c.adam.m);
+    floats(c.adam.v);
+    put(static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef *>(bytes.data()), bytes.size())));
+    return {bytes.begin(), bytes.end()};
 }
 
 void expect_refused(const std::string &path, const std::string &problem) {
@@ -66,6 +109,39 @@ BOOST_AUTO_TEST_CASE(round_trip_keeps_everything) {
     BOOST_TEST((loaded.adam.m == saved.adam.m));
     BOOST_TEST((loaded.adam.v == saved.adam.v));
     BOOST_TEST(!std::filesystem::exists(dir / "c.tlr.tmp"), "no temporary file is left behind");
+}
+
+BOOST_AUTO_TEST_CASE(round_trip_keeps_the_average_and_the_new_settings) {
+    ScratchDirectory dir;
+    const auto model = tailor::make_model("mlp", 1);
+    auto saved = sample(*model);
+    saved.settings.recipe = "best";
+    saved.settings.augment_shift = 2;
+    saved.settings.ema_decay = 0.999;
+    for (float p : saved.parameters) saved.averaged.push_back(p * 0.5f);
+    tailor::save_checkpoint(dir / "c.tlr", saved);
+    const auto loaded = tailor::load_checkpoint(dir / "c.tlr");
+    BOOST_TEST(loaded.settings.recipe == "best");
+    BOOST_TEST(loaded.settings.augment_shift == 2);
+    BOOST_TEST(loaded.settings.ema_decay == 0.999);
+    BOOST_TEST((loaded.averaged == saved.averaged));
+    BOOST_TEST((loaded.classifying_parameters() == saved.averaged), "the average classifies");
+}
+
+BOOST_AUTO_TEST_CASE(version_1_checkpoints_still_load) {
+    ScratchDirectory dir;
+    const auto model = tailor::make_model("mlp", 1);
+    const auto old = sample(*model);
+    files::write_bytes(dir / "v1.tlr", version1_bytes(old));
+    const auto loaded = tailor::load_checkpoint(dir / "v1.tlr");
+    tailor::check_compatible(dir / "v1.tlr", loaded, *model);
+    BOOST_TEST(loaded.settings.seed == 77u);
+    BOOST_TEST(loaded.settings.recipe == "report", "settings version 1 lacks keep their defaults");
+    BOOST_TEST(loaded.settings.ema_decay == 0.0);
+    BOOST_TEST((loaded.parameters == old.parameters));
+    BOOST_TEST((loaded.adam.v == old.adam.v));
+    BOOST_TEST(loaded.averaged.empty());
+    BOOST_TEST((loaded.classifying_parameters() == old.parameters));
 }
 
 BOOST_AUTO_TEST_CASE(damaged_checkpoints_are_refused) {

@@ -81,7 +81,7 @@ BOOST_AUTO_TEST_CASE(bad_flags_are_one_line_errors) {
     expect_failure(dir, "train --arch resnet --out " + (dir / "run"), "unknown architecture 'resnet'");
     expect_failure(dir, "evaluate", "--checkpoint");
     expect_failure(dir, "experiment --out " + (dir / "exp"), "nothing to run");
-    expect_failure(dir, "experiment --preset grid --out " + (dir / "exp"), "--grid-lr");
+    expect_failure(dir, "experiment --preset grid --out " + (dir / "exp"), "at least one --grid-* list");
     expect_failure(dir, "experiment --preset table9", "--preset");
     expect_failure(dir, "report", "--run");
     BOOST_TEST(!std::filesystem::exists(dir / "exp"), "a refused experiment writes nothing");

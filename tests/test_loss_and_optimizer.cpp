@@ -4,8 +4,11 @@
 #include "reference.h"
 #include "support.h"
 
-#include "tailor/nn/optimizer.h"
 #include "tailor/nn/kernel_call.h"
+#include "tailor/nn/optimizer.h"
+
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
 
 using namespace support;
 
@@ -18,12 +21,12 @@ struct KernelSoftmax {
     std::vector<float> totals{0.5f, 2.0f};  // running (loss sum, correct count), updated in place
 };
 
-KernelSoftmax run_softmax(std::vector<float> logits, std::vector<int32_t> labels, int n) {
+KernelSoftmax run_softmax(std::vector<float> logits, std::vector<int32_t> labels, int n, float smoothing = 0) {
     KernelSoftmax r{std::vector<float>(kClasses * n), std::vector<float>(n), std::vector<float>(kClasses * n)};
     auto totals = tailor::view(r.totals.data(), 2);
     tailor::check_kernel(tailor::SoftmaxCrossEntropyKernels<kClasses>::forward_backward(
                              tailor::view(logits.data(), kClasses, n), tailor::view(labels.data(), n), 1.0f / n,
-                             totals, tailor::view(r.probabilities.data(), kClasses, n),
+                             smoothing, totals, tailor::view(r.probabilities.data(), kClasses, n),
                              tailor::view(r.loss.data(), n), tailor::view(r.d_logits.data(), kClasses, n), totals),
                          "softmax_cross_entropy");
     return r;
@@ -38,13 +41,14 @@ std::vector<int32_t> random_labels(int n, uint64_t seed) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(softmax_cross_entropy_matches_reference) {
+// Without label smoothing and with it.
+BOOST_DATA_TEST_CASE(softmax_cross_entropy_matches_reference, boost::unit_test::data::make({0.0f, 0.1f}), smoothing) {
     for (int n : kBatchSizes) {
-        BOOST_TEST_CONTEXT("batch " << n) {
+        BOOST_TEST_CONTEXT("batch " << n << ", label smoothing " << smoothing) {
             const auto logits = random_floats(kClasses * n, 20 + n, -4.0f, 4.0f);
             const auto labels = random_labels(n, 30 + n);
-            const auto got = run_softmax(logits, labels, n);
-            const auto want = reference::softmax_cross_entropy(to_double(logits), labels, kClasses, n);
+            const auto got = run_softmax(logits, labels, n, smoothing);
+            const auto want = reference::softmax_cross_entropy(to_double(logits), labels, kClasses, n, smoothing);
             expect_close("probabilities", got.probabilities, want.probabilities, 1e-6);
             expect_close("loss", got.loss, want.loss, 1e-5);
             expect_close("d_logits", got.d_logits, want.d_logits, 1e-6);
@@ -69,13 +73,14 @@ BOOST_AUTO_TEST_CASE(softmax_cross_entropy_is_stable_for_large_logits) {
     BOOST_TEST(got.probabilities[3] == 1.0f);
 }
 
-BOOST_AUTO_TEST_CASE(softmax_cross_entropy_gradient_matches_finite_differences) {
+BOOST_DATA_TEST_CASE(softmax_cross_entropy_gradient_matches_finite_differences,
+                     boost::unit_test::data::make({0.0, 0.1}), smoothing) {
     const int n = 4;
     Vec logits = to_double(random_floats(kClasses * n, 40, -3.0f, 3.0f));
     const auto labels = random_labels(n, 41);
-    const auto result = reference::softmax_cross_entropy(logits, labels, kClasses, n);
+    const auto result = reference::softmax_cross_entropy(logits, labels, kClasses, n, smoothing);
     check_finite_differences("d_logits", logits, result.d_logits, [&] {
-        const auto r = reference::softmax_cross_entropy(logits, labels, kClasses, n);
+        const auto r = reference::softmax_cross_entropy(logits, labels, kClasses, n, smoothing);
         double mean = 0;
         for (double l : r.loss) mean += l / n;
         return mean;
@@ -119,4 +124,15 @@ BOOST_AUTO_TEST_CASE(device_arrays_keep_results_on_the_device_until_synced) {
     // Two steps of lr 0.001 against a constant positive gradient.
     BOOST_TEST(std::abs(params[0] - (1.0f - 2 * 0.001f)) < 1e-5, "parameter " << params[0]);
     BOOST_TEST(params[size - 1] == params[0]);
+}
+
+BOOST_AUTO_TEST_CASE(ema_kernel_matches_reference) {
+    const std::size_t size = 10007;
+    auto average = random_floats(size, 60), parameters = random_floats(size, 61);
+    Vec expected = to_double(average);
+    for (double decay : {0.5, 0.9, 0.999}) {
+        tailor::ema_update(average.data(), parameters.data(), size, decay);
+        expected = reference::ema(expected, to_double(parameters), decay);
+        expect_close("average after decay " + std::to_string(decay), average, expected, 1e-6);
+    }
 }

@@ -76,7 +76,7 @@ void check_network_gradients() {
     network.initialize(2024);
     const auto images = random_floats(Arch::input.size() * n, 1, 0.0f, 1.0f);
     const std::vector<int32_t> labels = {3, 0, 9};
-    network.train_step(images.data(), labels.data(), n, seed, step_number);
+    network.train_step(images.data(), labels.data(), nullptr, n, seed, step_number);
     const auto result = network.take_training_totals();
 
     const auto tensors = network.tensors();
@@ -136,7 +136,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(predictions_match_composed_reference, Arch, tailor
     const auto images = random_floats(Arch::input.size() * n, 4, 0.0f, 1.0f);
     const std::vector<int32_t> labels = {0, 3, 5, 7, 9};
     std::vector<float> probabilities(static_cast<std::size_t>(n) * Arch::classes);
-    const auto result = network.predict(images.data(), labels.data(), n, probabilities.data());
+    const auto result = network.predict(images.data(), labels.data(), nullptr, n, probabilities.data());
 
     const auto params = layer_parameters(network);
     Vec activation = to_double(images);
@@ -167,8 +167,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(same_seed_gives_bit_identical_gradients, Arch, tai
     b.initialize(5);
     const auto images = random_floats(Arch::input.size() * n, 3, 0.0f, 1.0f);
     const std::vector<int32_t> labels = {0, 1, 2, 3, 4, 5, 6, 7};
-    a.train_step(images.data(), labels.data(), n, 11, 1);
-    b.train_step(images.data(), labels.data(), n, 11, 1);
+    a.train_step(images.data(), labels.data(), nullptr, n, 11, 1);
+    b.train_step(images.data(), labels.data(), nullptr, n, 11, 1);
     BOOST_TEST(std::equal(a.gradients().begin(), a.gradients().end(), b.gradients().begin()));
     BOOST_TEST(std::equal(a.parameters().begin(), a.parameters().end(), b.parameters().begin()));
 }
@@ -209,7 +209,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(regularization_overrides_reach_every_layer, Arch, 
         tailor::Network<Arch> network(n);
         network.initialize(3);
         network.set_regularization(rate, stddev);
-        network.train_step(images.data(), labels.data(), n, 17, step);
+        network.train_step(images.data(), labels.data(), nullptr, n, 17, step);
         return std::vector<float>(network.gradients().begin(), network.gradients().end());
     };
     BOOST_TEST((gradients(0.0, 0.0, 1) == gradients(0.0, 0.0, 2)));

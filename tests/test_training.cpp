@@ -23,8 +23,10 @@ const tailor::DataSplit &real_data() {
 }
 
 tailor::TrainOutcome run(const std::string &arch, int64_t limit, int64_t epochs, const std::string &directory,
-                         bool resume = false) {
+                         bool resume = false, const tailor::TrainSettings &base = {},
+                         std::optional<int64_t> stop_after = {}) {
     tailor::TrainRequest request;
+    request.settings = base;
     request.settings.architecture = arch;
     request.settings.train_limit = limit;
     request.settings.epochs = epochs;
@@ -32,6 +34,7 @@ tailor::TrainOutcome run(const std::string &arch, int64_t limit, int64_t epochs,
     request.settings.seed = 7;
     request.out_directory = directory;
     request.resume = resume;
+    request.stop_after = stop_after;
     if (resume) request.epochs_override = epochs;
     std::ostringstream log;
     return tailor::train(request, real_data().train, log);
@@ -45,6 +48,24 @@ double test_accuracy(tailor::Model &model, std::size_t images) {
 
 std::vector<float> parameters(tailor::Model &model) {
     return {model.parameters().begin(), model.parameters().end()};
+}
+
+std::vector<float> averaged(tailor::Model &model) {
+    return {model.averaged_parameters().begin(), model.averaged_parameters().end()};
+}
+
+// Every option of the modern recipes at once.
+tailor::TrainSettings every_option() {
+    tailor::TrainSettings s;
+    s.lr_schedule = "onecycle";
+    s.warmup_epochs = 0.5;
+    s.label_smoothing = 0.1;
+    s.ema_decay = 0.99;
+    s.augment_shift = 2;
+    s.augment_flip = 0.5;
+    s.erase_size = 8;
+    s.erase_probability = 0.5;
+    return s;
 }
 
 }  // namespace
@@ -91,12 +112,34 @@ BOOST_AUTO_TEST_CASE(cosine_schedule_decays_from_the_rate_to_zero) {
     tailor::TrainSettings settings;
     settings.epochs = 4;
     settings.learning_rate = 0.002;
-    BOOST_TEST(tailor::epoch_learning_rate(settings, 2) == 0.002);
+    BOOST_TEST(tailor::step_learning_rate(settings, 2, 5, 10) == 0.002);
     settings.lr_schedule = "cosine";
     const auto tol = boost::test_tools::tolerance(1e-12);
-    BOOST_TEST(tailor::epoch_learning_rate(settings, 0) == 0.002, tol);
-    BOOST_TEST(tailor::epoch_learning_rate(settings, 2) == 0.001, tol);
-    BOOST_TEST(tailor::epoch_learning_rate(settings, 3) == 0.002 * 0.5 * (1 + std::cos(M_PI * 0.75)), tol);
+    BOOST_TEST(tailor::step_learning_rate(settings, 0, 0, 10) == 0.002, tol);
+    BOOST_TEST(tailor::step_learning_rate(settings, 2, 9, 10) == 0.001, tol);
+    BOOST_TEST(tailor::step_learning_rate(settings, 3, 0, 10) == 0.002 * 0.5 * (1 + std::cos(M_PI * 0.75)), tol);
+}
+
+// Linear and one-cycle anneal per step; a warm-up rises from (almost) 0.
+BOOST_AUTO_TEST_CASE(step_schedules_and_warmup_follow_their_formulas) {
+    tailor::TrainSettings settings;
+    settings.epochs = 10;
+    settings.learning_rate = 0.01;
+    const auto tol = boost::test_tools::tolerance(1e-12);
+    settings.lr_schedule = "linear";
+    BOOST_TEST(tailor::step_learning_rate(settings, 0, 0, 100) == 0.01, tol);
+    BOOST_TEST(tailor::step_learning_rate(settings, 5, 0, 100) == 0.005, tol);
+    BOOST_TEST(tailor::step_learning_rate(settings, 9, 50, 100) == 0.01 * 0.05, tol);
+    settings.lr_schedule = "onecycle";
+    BOOST_TEST(tailor::step_learning_rate(settings, 0, 0, 100) == 0.01 / 25, tol);
+    BOOST_TEST(tailor::step_learning_rate(settings, 3, 0, 100) == 0.01, tol);
+    BOOST_TEST(tailor::step_learning_rate(settings, 6, 50, 100) == 0.01 / 25e4 + (0.01 - 0.01 / 25e4) * 0.5, tol);
+    BOOST_TEST(tailor::step_learning_rate(settings, 9, 99, 100) < 0.01 / 1000);
+    settings.lr_schedule = "constant";
+    settings.warmup_epochs = 2;
+    BOOST_TEST(tailor::step_learning_rate(settings, 0, 0, 100) == 0.01 / 200, tol);
+    BOOST_TEST(tailor::step_learning_rate(settings, 1, 0, 100) == 0.01 * 101 / 200, tol);
+    BOOST_TEST(tailor::step_learning_rate(settings, 2, 0, 100) == 0.01, tol);
 }
 
 // A few thousand images for three epochs; chance is 0.10, the full run 0.92.
@@ -127,6 +170,39 @@ BOOST_AUTO_TEST_CASE(same_seed_gives_bit_identical_weights) {
     auto b = run("cnn3", 1000, 2, dir / "b");
     BOOST_TEST((parameters(*a.model) == parameters(*b.model)));
     BOOST_TEST((files::read_bytes(dir / "a/checkpoint.tlr").size() == files::read_bytes(dir / "b/checkpoint.tlr").size()));
+}
+
+BOOST_AUTO_TEST_CASE(same_seed_with_every_option_gives_bit_identical_weights) {
+    ScratchDirectory dir;
+    auto a = run("cnn3", 1000, 2, dir / "a", false, every_option());
+    auto b = run("cnn3", 1000, 2, dir / "b", false, every_option());
+    BOOST_TEST((parameters(*a.model) == parameters(*b.model)));
+    BOOST_TEST((averaged(*a.model) == averaged(*b.model)));
+    auto plain = run("cnn3", 1000, 2, dir / "plain");
+    BOOST_TEST((parameters(*a.model) != parameters(*plain.model)), "the options change the training");
+}
+
+BOOST_AUTO_TEST_CASE(resume_with_augmentation_and_averaging_equals_uninterrupted) {
+    ScratchDirectory dir;
+    // The schedule spans the run's 3 epochs: the resumed run stops after 1.
+    auto straight = run("cnn3", 1000, 3, dir / "straight", false, every_option());
+    run("cnn3", 1000, 3, dir / "resumed", false, every_option(), 1);
+    auto resumed = run("cnn3", 1000, 3, dir / "resumed", true);
+    BOOST_TEST((parameters(*straight.model) == parameters(*resumed.model)));
+    BOOST_TEST((averaged(*straight.model) == averaged(*resumed.model)));
+    BOOST_TEST(resumed.history[2].val_loss == straight.history[2].val_loss);
+    BOOST_TEST(resumed.settings.augment_shift == 2, "the options come back from the checkpoint");
+}
+
+// With the modern options the network still learns, and what classifies at
+// the end is the weights' average.
+BOOST_AUTO_TEST_CASE(cnn3_learns_with_every_option) {
+    ScratchDirectory dir;
+    auto outcome = run("cnn3", 6000, 3, dir / "cnn3", false, every_option());
+    const double accuracy = test_accuracy(*outcome.model, 2000);
+    BOOST_TEST_MESSAGE("cnn3 with every option, 4800 images, 3 epochs: test accuracy " << accuracy);
+    BOOST_TEST(accuracy >= 0.65, "test accuracy " << accuracy);
+    BOOST_TEST((parameters(*outcome.model) == averaged(*outcome.model)));
 }
 
 BOOST_AUTO_TEST_CASE(resume_equals_uninterrupted) {

@@ -8,13 +8,15 @@
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
 #include <string>
 #include <vector>
 
 namespace tailor::commands {
 
 struct TrainOptions {
-    TrainSettings settings;
+    TrainSettings settings;  // as parsed; run_train starts from the recipe and takes the flags given
+    std::vector<std::function<void(TrainSettings &, const TrainSettings &)>> given_settings;
     std::vector<std::string> data_sources;
     std::string out_directory;
     bool resume = false;
@@ -29,6 +31,7 @@ struct EvaluateOptions {
     std::vector<std::string> data_sources;
     std::string out_directory;
     int64_t batch = 256;
+    std::string tta = "none";
 };
 CLI::App &add_evaluate_command(CLI::App &app, EvaluateOptions &options);
 void run_evaluate(const EvaluateOptions &options);

@@ -23,16 +23,18 @@ void add_data_option(CLI::App &command, std::vector<std::string> &data) {
 }
 
 void evaluate_and_report(Model &model, const DataSplit &data, const TrainSettings &settings,
-                         const std::string &directory) {
+                         const std::string &directory, const std::vector<ImageTransform> &tta) {
     std::vector<uint32_t> train_indices, validation_indices, test_indices;
     split_indices(settings, data.train.size(), train_indices, validation_indices);
     if (settings.test_limit > 0) {
         test_indices.resize(std::min<std::size_t>(settings.test_limit, data.test.size()));
         std::iota(test_indices.begin(), test_indices.end(), 0u);
     }
-    std::cout << "\nEvaluating " << model.name() << "\n";
-    const Evaluation train = evaluate(model, data.train, train_indices);
-    const Evaluation test = evaluate(model, data.test, test_indices);
+    std::cout << "\nEvaluating " << model.name();
+    if (!tta.empty()) std::cout << ", each image averaged over " << tta.size() << " test-time transforms";
+    std::cout << "\n";
+    const Evaluation train = evaluate(model, data.train, train_indices, tta);
+    const Evaluation test = evaluate(model, data.test, test_indices, tta);
     report_evaluation(directory, train, test, std::cout);
     std::cout << "\nResults in " << directory << "/\n";
 }

@@ -2,6 +2,7 @@
 #include "commands/commands.h"
 #include "commands/common.h"
 
+#include "tailor/run/augmentation.h"
 #include "tailor/train/checkpoint.h"
 #include "tailor/util/error.h"
 
@@ -31,6 +32,11 @@ CLI::App &add_evaluate_command(CLI::App &app, EvaluateOptions &options) {
     command.add_option("--batch", options.batch, "Images per forward pass")
         ->capture_default_str()
         ->check(CLI::Range(int64_t{1}, int64_t{8192}));
+    command.add_option("--tta", options.tta,
+                       "Test-time augmentation, probabilities averaged: none; flip (the image and its mirror); "
+                       "shift (and its four 1-pixel shifts); all (both: 10)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"none", "flip", "shift", "all"}));
     return command;
 }
 
@@ -39,7 +45,7 @@ void run_evaluate(const EvaluateOptions &options) {
     auto model = make_model(checkpoint.settings.architecture, static_cast<int>(options.batch));
     model->set_regularization(checkpoint.settings.dropout_rate, checkpoint.settings.noise_stddev);
     check_compatible(options.checkpoint_path, checkpoint, *model);
-    model->set_parameters(checkpoint.parameters);
+    model->set_parameters(checkpoint.classifying_parameters());
     const std::string out_directory = options.out_directory.empty()
                                           ? default_evaluation_directory(options.checkpoint_path)
                                           : options.out_directory;
@@ -49,7 +55,7 @@ void run_evaluate(const EvaluateOptions &options) {
     if (error) throw file_error(out_directory, "cannot create the output directory: " + error.message());
     std::cout << "Checkpoint " << options.checkpoint_path << ": " << checkpoint.settings.architecture << " after "
               << checkpoint.epochs_done << " epochs\n";
-    evaluate_and_report(*model, data, checkpoint.settings, out_directory);
+    evaluate_and_report(*model, data, checkpoint.settings, out_directory, tta_transforms(options.tta));
 }
 
 }  // namespace tailor::commands

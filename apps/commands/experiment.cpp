@@ -4,6 +4,7 @@
 #include "commands/common.h"
 
 #include "tailor/nn/model.h"
+#include "tailor/run/recipes.h"
 #include "tailor/util/error.h"
 
 #include <filesystem>
@@ -30,8 +31,18 @@ CLI::App &add_experiment_command(CLI::App &app, ExperimentRequest &request) {
     command.add_option("--grid-dropout", request.grid.dropout_rates, "Grid: dropout rates, e.g. 0.2,0.4")
         ->delimiter(',')
         ->check(CLI::Range(0.0, 0.95));
-    command.add_option("--epochs", request.epochs, "Epochs per run (the report: 50)")
-        ->capture_default_str()
+    command.add_option("--grid-smoothing", request.grid.label_smoothings, "Grid: label smoothing, e.g. 0,0.1")
+        ->delimiter(',')
+        ->check(CLI::Range(0.0, 0.99));
+    command.add_option("--grid-shift", request.grid.shifts, "Grid: augmentation shifts in pixels, e.g. 0,1,2")
+        ->delimiter(',')
+        ->check(CLI::Range(int64_t{0}, int64_t{8}));
+    command.add_option("--grid-ema", request.grid.ema_decays, "Grid: weight-average decays, e.g. 0,0.999")
+        ->delimiter(',')
+        ->check(CLI::Range(0.0, 0.99999));
+    command.add_option("--recipe", request.recipe, "Every run's recipe (tailor train --help); default: report")
+        ->check(CLI::IsMember(recipe_names()));
+    command.add_option("--epochs", request.epochs, "Epochs per run (default: the recipe's; the report's 50)")
         ->check(CLI::Range(int64_t{1}, int64_t{100000}));
     command.add_option("--limit", request.limit, "Training images per run (0: all)")
         ->capture_default_str()

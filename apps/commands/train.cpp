@@ -4,6 +4,7 @@
 
 #include "tailor/nn/kernel_call.h"
 #include "tailor/report/report.h"
+#include "tailor/run/recipes.h"
 #include "tailor/train/train.h"
 
 #include <unistd.h>
@@ -12,47 +13,102 @@
 
 namespace tailor::commands {
 
+namespace {
+
+// An option bound to one TrainSettings field, which run_train takes from the
+// command line only when it was given, and otherwise from the recipe.
+template <typename T>
+CLI::Option *setting(CLI::App &command, TrainOptions &options, const std::string &flag, T TrainSettings::*field,
+                     const std::string &help) {
+    CLI::Option *option = command.add_option(flag, options.settings.*field, help);
+    options.given_settings.push_back([option, field](TrainSettings &to, const TrainSettings &from) {
+        if (option->count() > 0) to.*field = from.*field;
+    });
+    return option;
+}
+
+void add_recipe_options(CLI::App &command, TrainOptions &options) {
+    setting(command, options, "--recipe", &TrainSettings::recipe,
+            "Defaults to start from: report (the report's Keras recipe, the default), best (highest accuracy: "
+            "augmentation, label smoothing, weight averaging, one-cycle), fast (the shortest budget to 0.925); "
+            "flags given override it")
+        ->capture_default_str()
+        ->check(CLI::IsMember(recipe_names()));
+    setting(command, options, "--warmup", &TrainSettings::warmup_epochs,
+            "Epochs over which the rate rises linearly from 0")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 1000.0));
+    setting(command, options, "--label-smoothing", &TrainSettings::label_smoothing,
+            "Share of each one-hot target spread over all classes")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 0.99));
+    setting(command, options, "--ema", &TrainSettings::ema_decay,
+            "Decay of the weights' moving average, which validation, test and best.tlr use (0: off)")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 0.99999));
+    setting(command, options, "--shift", &TrainSettings::augment_shift,
+            "Augmentation: translate each training image by up to N pixels each way (zero-padded)")
+        ->capture_default_str()
+        ->check(CLI::Range(int64_t{0}, int64_t{8}));
+    setting(command, options, "--flip", &TrainSettings::augment_flip,
+            "Augmentation: probability of mirroring a training image")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 1.0));
+    setting(command, options, "--erase-size", &TrainSettings::erase_size,
+            "Augmentation: side of the square random erasing blanks (with --erase)")
+        ->capture_default_str()
+        ->check(CLI::Range(int64_t{0}, int64_t{28}));
+    setting(command, options, "--erase", &TrainSettings::erase_probability,
+            "Augmentation: probability of erasing a square of --erase-size")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 1.0));
+}
+
+}  // namespace
+
 CLI::App &add_train_command(CLI::App &app, TrainOptions &options) {
-    TrainSettings &settings = options.settings;
     auto &command = *app.add_subcommand("train", "Train a network, then evaluate it on the test set");
-    command.add_option("--arch", settings.architecture, "Architecture: " + known_architectures())
+    setting(command, options, "--arch", &TrainSettings::architecture, "Architecture: " + known_architectures())
         ->capture_default_str();
-    options.epochs_option = command.add_option("--epochs", settings.epochs, "Epochs to train")
+    options.epochs_option = setting(command, options, "--epochs", &TrainSettings::epochs, "Epochs to train")
                                 ->capture_default_str()
                                 ->check(CLI::Range(int64_t{1}, int64_t{100000}));
-    command.add_option("--batch", settings.batch, "Mini-batch size")
+    setting(command, options, "--batch", &TrainSettings::batch, "Mini-batch size")
         ->capture_default_str()
         ->check(CLI::Range(int64_t{1}, int64_t{8192}));
-    command.add_option("--lr", settings.learning_rate, "Adam learning rate")
+    setting(command, options, "--lr", &TrainSettings::learning_rate, "Adam learning rate")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
-    command.add_option("--lr-schedule", settings.lr_schedule,
-                       "constant (Keras's default), or cosine: decays the rate to 0 over the epochs")
+    setting(command, options, "--lr-schedule", &TrainSettings::lr_schedule,
+            "constant (Keras's default); cosine: decays the rate to 0 over the epochs; linear: to 0 step by step; "
+            "onecycle: up from lr/25 over 30% of the steps, then down along a cosine")
         ->capture_default_str()
-        ->check(CLI::IsMember({"constant", "cosine"}));
-    command.add_option("--dropout", settings.dropout_rate,
-                       "Rate of every dropout layer (default: as the architecture declares, 0.2)")
+        ->check(CLI::IsMember({"constant", "cosine", "linear", "onecycle"}));
+    setting(command, options, "--dropout", &TrainSettings::dropout_rate,
+            "Rate of every dropout layer (default: as the architecture declares, 0.2)")
         ->check(CLI::Range(0.0, 0.95));
-    command.add_option("--noise-stddev", settings.noise_stddev,
-                       "Deviation of every Gaussian noise layer (default: as declared, 0.1 in cnn3-noise)")
+    setting(command, options, "--noise-stddev", &TrainSettings::noise_stddev,
+            "Deviation of every Gaussian noise layer (default: as declared, 0.1 in cnn3-noise)")
         ->check(CLI::Range(0.0, 10.0));
-    command.add_option("--seed", settings.seed, "Seed of the split, shuffles, initial weights and dropout")
+    setting(command, options, "--seed", &TrainSettings::seed,
+            "Seed of the split, shuffles, initial weights, dropout and augmentation")
         ->capture_default_str();
-    command.add_option("--validation-split", settings.validation_fraction,
-                       "Fraction of the training images held out for validation")
+    setting(command, options, "--validation-split", &TrainSettings::validation_fraction,
+            "Fraction of the training images held out for validation")
         ->capture_default_str()
         ->check(CLI::Range(0.0, 0.9));
-    command.add_option("--validation-from", settings.validation_order,
-                       "shuffled: a seeded random sample; last: the last images, as Keras's validation_split")
+    setting(command, options, "--validation-from", &TrainSettings::validation_order,
+            "shuffled: a seeded random sample; last: the last images, as Keras's validation_split")
         ->capture_default_str()
         ->check(CLI::IsMember({"shuffled", "last"}));
-    command.add_option("--limit", settings.train_limit,
-                       "Use only the first N training images (0: all); the evaluation uses the same N")
+    setting(command, options, "--limit", &TrainSettings::train_limit,
+            "Use only the first N training images (0: all); the evaluation uses the same N")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
-    command.add_option("--test-limit", settings.test_limit, "Evaluate on the first N test images (0: all)")
+    setting(command, options, "--test-limit", &TrainSettings::test_limit, "Evaluate on the first N test images (0: all)")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
+    add_recipe_options(command, options);
     add_data_option(command, options.data_sources);
     command.add_option("--out", options.out_directory, "Run directory (checkpoint, history, evaluation)")
         ->default_str("runs/<arch>");
@@ -63,7 +119,8 @@ CLI::App &add_train_command(CLI::App &app, TrainOptions &options) {
 }
 
 void run_train(const TrainOptions &options) {
-    const TrainSettings &settings = options.settings;
+    TrainSettings settings = recipe_settings(options.settings.recipe);
+    for (const auto &take_given : options.given_settings) take_given(settings, options.settings);
     const std::string out_directory =
         options.out_directory.empty() ? "runs/" + settings.architecture : options.out_directory;
     make_model(settings.architecture, 1);  // an unknown --arch fails before the data loads

@@ -35,7 +35,9 @@ std::string number(double value) {
 }
 
 std::vector<std::string> common_arguments(const ExperimentRequest &request) {
-    std::vector<std::string> args = {"--epochs", std::to_string(request.epochs)};
+    std::vector<std::string> args;
+    if (!request.recipe.empty()) args.insert(args.end(), {"--recipe", request.recipe});
+    if (request.epochs > 0) args.insert(args.end(), {"--epochs", std::to_string(request.epochs)});
     if (request.limit > 0) args.insert(args.end(), {"--limit", std::to_string(request.limit)});
     if (request.test_limit > 0) args.insert(args.end(), {"--test-limit", std::to_string(request.test_limit)});
     if (!request.data.empty()) {
@@ -171,7 +173,7 @@ const char *table_title(const std::string &table) {
     if (table == "table2") return "Table 2: the final model over seeds, without a fixed seed, with noise, with "
                                   "Keras's validation_split";
     if (table == "table3") return "Table 3: the final model against the benchmark MLP";
-    if (table == "grid") return "Grid search: learning rate x batch x dropout, scored on validation accuracy";
+    if (table == "grid") return "Grid search, scored on validation accuracy";
     return "Architectures x seeds";
 }
 
@@ -357,6 +359,52 @@ void write_tables(const Tables &tables, const fs::path &dir, std::ostream &out) 
     out << "\nTables in " << dir.string() << "/ (report.html, *.md, *.csv)\n";
 }
 
+// One axis of the grid: a train flag, its name in labels and tables, values.
+struct GridAxis {
+    std::string flag, name;
+    std::vector<std::string> values;
+};
+
+template <typename T>
+void add_axis(std::vector<GridAxis> &axes, const char *flag, const char *name, const std::vector<T> &values) {
+    if (values.empty()) return;
+    GridAxis axis{flag, name, {}};
+    for (const T &v : values) axis.values.push_back(number(static_cast<double>(v)));
+    axes.push_back(axis);
+}
+
+// Every combination of the given axes, cnn3 with seed 42, scored on
+// validation alone (--skip-test).
+std::vector<Job> grid_jobs(const ExperimentRequest &request) {
+    const auto &g = request.grid;
+    std::vector<GridAxis> axes;
+    add_axis(axes, "--lr", "lr", g.learning_rates);
+    add_axis(axes, "--batch", "batch", g.batches);
+    add_axis(axes, "--dropout", "dropout", g.dropout_rates);
+    add_axis(axes, "--label-smoothing", "smoothing", g.label_smoothings);
+    add_axis(axes, "--shift", "shift", g.shifts);
+    add_axis(axes, "--ema", "ema", g.ema_decays);
+    if (axes.empty()) throw Error("--preset grid needs at least one --grid-* list");
+    std::vector<Job> jobs;
+    std::vector<std::size_t> at(axes.size(), 0);
+    while (true) {
+        std::string label = "grid", options;
+        std::vector<std::string> args;
+        for (std::size_t a = 0; a < axes.size(); a++) {
+            const std::string &value = axes[a].values[at[a]];
+            label += (a ? "-" : "-") + axes[a].name + value;
+            options += (a ? ", " : "") + axes[a].name + " " + value;
+            args.insert(args.end(), {axes[a].flag, value});
+        }
+        args.push_back("--skip-test");
+        jobs.push_back(make_job(request, "grid", label, "cnn3", 42, options, args));
+        std::size_t a = axes.size();
+        while (a > 0 && ++at[a - 1] == axes[a - 1].values.size()) at[--a] = 0;
+        if (a == 0) break;
+    }
+    return jobs;
+}
+
 }  // namespace
 
 std::vector<Job> plan_jobs(const ExperimentRequest &request) {
@@ -382,22 +430,7 @@ std::vector<Job> plan_jobs(const ExperimentRequest &request) {
                 jobs.push_back(make_job(request, "table3", std::string("table3-") + arch, arch, 42, ""));
             }
         } else if (preset == "grid") {
-            const auto &g = request.grid;
-            if (g.learning_rates.empty() || g.batches.empty() || g.dropout_rates.empty()) {
-                throw Error("--preset grid needs --grid-lr, --grid-batch and --grid-dropout lists");
-            }
-            for (double lr : g.learning_rates)
-                for (int64_t batch : g.batches)
-                    for (double dropout : g.dropout_rates) {
-                        const std::string options =
-                            "lr " + number(lr) + ", batch " + std::to_string(batch) + ", dropout " + number(dropout);
-                        jobs.push_back(make_job(request, "grid",
-                                                "grid-lr" + number(lr) + "-batch" + std::to_string(batch) +
-                                                    "-dropout" + number(dropout),
-                                                "cnn3", 42, options,
-                                                {"--lr", number(lr), "--batch", std::to_string(batch), "--dropout",
-                                                 number(dropout), "--skip-test"}));
-                    }
+            for (Job &job : grid_jobs(request)) jobs.push_back(std::move(job));
         } else {
             throw Error("unknown preset '" + preset + "' (known: table1, table2, table3, grid)");
         }

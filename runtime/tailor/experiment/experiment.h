@@ -20,9 +20,10 @@ struct Job {
     std::vector<std::string> arguments;  // for `tailor train`
 };
 
+// The grid's axes; the empty ones are not searched.
 struct GridAxes {
-    std::vector<double> learning_rates, dropout_rates;
-    std::vector<int64_t> batches;
+    std::vector<double> learning_rates, dropout_rates, label_smoothings, ema_decays;
+    std::vector<int64_t> batches, shifts;
 };
 
 struct ExperimentRequest {
@@ -31,7 +32,8 @@ struct ExperimentRequest {
     // A table of its own: every architecture with every seed ("custom").
     std::vector<std::string> architectures;
     std::vector<uint64_t> seeds;
-    int64_t epochs = 50;
+    std::string recipe;      // --recipe for every run (empty: train's default)
+    int64_t epochs = 0;      // epochs per run (0: the recipe's; the report's 50)
     int64_t limit = 0;       // training images per run (0: all)
     int64_t test_limit = 0;  // test images per run (0: all)
     std::vector<std::string> data;

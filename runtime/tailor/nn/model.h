@@ -3,6 +3,7 @@
 // are compiled once, not once per architecture.
 #pragma once
 
+#include "tailor/nn/augment.h"
 #include "tailor/nn/optimizer.h"
 
 #include <cstdint>
@@ -34,6 +35,12 @@ struct BatchResult {
     int correct = 0;
 };
 
+// What a training step does besides the declared layers.
+struct TrainingOptions {
+    float label_smoothing = 0;  // of the loss's targets (training only)
+    int erase_size = 0;         // the side of the square an ImageTransform erases
+};
+
 class Model {
 public:
     virtual ~Model() = default;
@@ -61,20 +68,32 @@ public:
     // every Gaussian noise layer; a negative value keeps the declaration's.
     virtual void set_regularization(double dropout_rate, double noise_stddev) = 0;
 
+    virtual void set_training_options(const TrainingOptions &options) = 0;
+
     // Glorot-uniform weights and zero biases, from `seed`.
     virtual void initialize(uint64_t seed) = 0;
 
     // Forward pass in training mode and backward pass: fills gradients()
     // with the gradient of the batch's mean loss, and adds the batch's loss
-    // and correct count to running totals kept beside the network.
-    virtual void train_step(const float *images, const int32_t *labels, int n, uint32_t seed, uint32_t step) = 0;
+    // and correct count to running totals kept beside the network. With
+    // transforms (one per image), the augment kernel moves the images first.
+    virtual void train_step(const float *images, const int32_t *labels, const ImageTransform *transforms, int n,
+                            uint32_t seed, uint32_t step) = 0;
     // The totals since the last call (reading them is the only copy back from
     // the device a GPU run makes while training), and starts them again.
     virtual BatchResult take_training_totals() = 0;
 
-    // Forward pass in inference mode (no dropout). Writes n x classes
+    // Forward pass in inference mode (no dropout), of the images as given or,
+    // with transforms, as the augment kernel moves them. Writes n x classes
     // probabilities; labels may be null, then loss and correct are 0.
-    virtual BatchResult predict(const float *images, const int32_t *labels, int n, float *probabilities) = 0;
+    virtual BatchResult predict(const float *images, const int32_t *labels, const ImageTransform *transforms, int n,
+                                float *probabilities) = 0;
+
+    // The exponential moving average of the parameters, flat like them:
+    // average = decay * average + (1 - decay) * parameters.
+    virtual void update_average(double decay) = 0;
+    virtual std::span<const float> averaged_parameters() = 0;
+    virtual void set_averaged_parameters(std::span<const float> values) = 0;
 };
 
 std::unique_ptr<Model> make_model(const std::string &architecture, int max_batch);

@@ -63,10 +63,10 @@ public:
     explicit Network(int max_batch) : max_batch_(max_batch), layers_(make_layers(max_batch)) {
         std::size_t total = 0;
         for_each_tensor(params_, [&](Tensor &t) { total += t.size(); });
-        for (auto *arena : {&parameters_, &gradients_, &first_moments_, &second_moments_}) arena->allocate(total);
+        for (auto *arena : arenas()) arena->allocate(total);
         bind(params_, parameters_.values);
         bind(grads_, gradients_.values);
-        for (auto *arena : {&parameters_, &gradients_, &first_moments_, &second_moments_}) {
+        for (auto *arena : arenas()) {
             for_each_tensor(params_, [&](Tensor &t) { arena->add_tensor(t.data - parameters_.values.data(), t.size()); });
         }
         for_each_layer([&]<std::size_t I>() {
@@ -74,6 +74,8 @@ public:
             input_gradients_[I].assign(I > 0 ? Layer<I>::in.size() * max_batch : 0);
         });
         images_.assign(Arch::input.size() * max_batch);
+        augmented_.assign(Arch::input.size() * max_batch);
+        transforms_.assign(max_batch);
         labels_.assign(max_batch);
         probabilities_.assign(Arch::classes * max_batch);
         d_logits_.assign(Arch::classes * max_batch);
@@ -142,6 +144,17 @@ public:
         return list;
     }
 
+    void set_training_options(const TrainingOptions &options) override { options_ = options; }
+
+    void update_average(double decay) override {
+        for_each_tensor(params_, [&](Tensor &t) {
+            const std::size_t offset = t.data - parameters_.values.data();
+            ema_update(averages_.values.data() + offset, t.data, t.size(), decay);
+        });
+    }
+    std::span<const float> averaged_parameters() override { return averages_.read(); }
+    void set_averaged_parameters(std::span<const float> values) override { averages_.write(values); }
+
     void set_regularization(double dropout_rate, double noise_stddev) override {
         std::apply(
             [&](auto &...layer) {
@@ -172,9 +185,10 @@ public:
         parameters_.host_changed();
     }
 
-    void train_step(const float *images, const int32_t *labels, int n, uint32_t seed, uint32_t step) override {
+    void train_step(const float *images, const int32_t *labels, const ImageTransform *transforms, int n,
+                    uint32_t seed, uint32_t step) override {
         StepContext context{seed, step, 0};
-        forward(images, labels, n, &context, training_totals_);
+        forward(images, labels, transforms, n, &context, training_totals_);
         const float *gradient = d_logits_.data();
         for_each_layer_reversed([&]<std::size_t I>() {
             context.layer_index = first_row<I>();
@@ -191,8 +205,9 @@ public:
         return result;
     }
 
-    BatchResult predict(const float *images, const int32_t *labels, int n, float *probabilities) override {
-        forward(images, labels, n, nullptr, prediction_totals_);
+    BatchResult predict(const float *images, const int32_t *labels, const ImageTransform *transforms, int n,
+                        float *probabilities) override {
+        forward(images, labels, transforms, n, nullptr, prediction_totals_);
         const float *all = probabilities_.read().data();
         const auto losses = losses_.read();
         std::copy_n(all, static_cast<std::size_t>(n) * Arch::classes, probabilities);
@@ -258,13 +273,13 @@ private:
         }
     };
 
-    // Runs every layer (in training mode when `training` is given), then
-    // softmax + cross-entropy (and its gradient, which train_step consumes),
-    // adding the batch's loss and correct count to `totals`. Without labels
-    // (pure inference) the kernel reads a row of zeros and only the
-    // probabilities are used.
-    void forward(const float *images, const int32_t *labels, int n, StepContext *training,
-                 DeviceVector<float> &totals) {
+    // Runs the augment kernel (with transforms), every layer (in training
+    // mode when `training` is given), then softmax + cross-entropy (and its
+    // gradient, which train_step consumes), adding the batch's loss and
+    // correct count to `totals`. Without labels (pure inference) the kernel
+    // reads a row of zeros and only the probabilities are used.
+    void forward(const float *images, const int32_t *labels, const ImageTransform *transforms, int n,
+                 StepContext *training, DeviceVector<float> &totals) {
         std::copy_n(images, static_cast<std::size_t>(n) * Arch::input.size(), images_.data());
         images_.host_changed();
         if (labels) {
@@ -273,7 +288,7 @@ private:
             std::fill_n(labels_.data(), n, 0);
         }
         labels_.host_changed();
-        activations_[0] = images_.data();
+        activations_[0] = transforms ? augment(transforms, n) : images_.data();
         for_each_layer([&]<std::size_t I>() {
             auto &layer = std::get<I>(layers_);
             const float *x = activations_[I];
@@ -286,12 +301,30 @@ private:
             }
         });
         auto totals_view = view(totals.data(), 2);
+        const float smoothing = training ? options_.label_smoothing : 0.0f;
         check_kernel(Loss::Kernels::forward_backward(view(activations_[kLayers], Arch::classes, n),
                                                      view(labels_.data(), n), 1.0f / static_cast<float>(n),
-                                                     totals_view, view(probabilities_.data(), Arch::classes, n),
+                                                     smoothing, totals_view,
+                                                     view(probabilities_.data(), Arch::classes, n),
                                                      view(losses_.data(), n), view(d_logits_.data(), Arch::classes, n),
                                                      totals_view),
                      "softmax_cross_entropy");
+    }
+
+    const float *augment(const ImageTransform *transforms, int n) {
+        std::copy_n(transforms, n, transforms_.data());
+        transforms_.host_changed();
+        constexpr Shape in = Arch::input;
+        auto images = view(images_.data(), in.channels, in.width, in.height, n);
+        auto moved = view(augmented_.data(), in.channels, in.width, in.height, n);
+        const auto *transform_values = reinterpret_cast<const int32_t *>(transforms_.data());
+        check_kernel(Arch::Augment::augment(images, view(transform_values, 6, n), options_.erase_size, moved),
+                     "augment");
+        return augmented_.data();
+    }
+
+    std::array<TensorArena *, 5> arenas() {
+        return {&parameters_, &gradients_, &first_moments_, &second_moments_, &averages_};
     }
 
     static Layers make_layers(int max_batch) {
@@ -302,10 +335,12 @@ private:
     int max_batch_;
     Layers layers_;
     ParamsTuple params_, grads_;
-    TensorArena parameters_, gradients_, first_moments_, second_moments_;
+    TensorArena parameters_, gradients_, first_moments_, second_moments_, averages_;
+    TrainingOptions options_;
     std::array<DeviceVector<float>, kLayers> outputs_, input_gradients_;
     std::array<const float *, kLayers + 1> activations_{};
-    DeviceVector<float> images_, probabilities_, d_logits_, losses_;
+    DeviceVector<float> images_, augmented_, probabilities_, d_logits_, losses_;
+    DeviceVector<ImageTransform> transforms_;
     DeviceVector<int32_t> labels_;
     // The loss kernel's running (loss, correct) sums: training reads its own
     // every few steps; predictions' are never read, since predict sums on the

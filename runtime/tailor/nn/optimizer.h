@@ -24,4 +24,7 @@ double adam_step_size(const AdamSettings &settings, uint64_t step);
 void adam_update(const AdamSettings &settings, double step_size, float *parameters, const float *gradients, float *m,
                  float *v, std::size_t size);
 
+// average = decay * average + (1 - decay) * parameters, in place.
+void ema_update(float *average, const float *parameters, std::size_t size, double decay);
+
 }  // namespace tailor

@@ -2,19 +2,56 @@
 
 #include "tailor/util/error.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace tailor {
+namespace {
 
-double epoch_learning_rate(const TrainSettings &settings, int64_t epoch) {
+double one_cycle(double lr, double t) {
+    constexpr double kRise = 0.3, kStart = 25, kEnd = 25e4;
+    if (t < kRise) return lr / kStart + (lr - lr / kStart) * t / kRise;
+    const double fall = (t - kRise) / (1 - kRise);
+    return lr / kEnd + (lr - lr / kEnd) * 0.5 * (1 + std::cos(M_PI * fall));
+}
+
+}  // namespace
+
+double step_learning_rate(const TrainSettings &settings, int64_t epoch, std::size_t step, std::size_t steps) {
+    const double done = static_cast<double>(epoch) * steps + step;  // steps before this one
+    const double t = done / (static_cast<double>(settings.epochs) * steps);
+    const double lr = settings.learning_rate;
+    double rate = lr;
     if (settings.lr_schedule == "cosine") {
         const double progress = static_cast<double>(epoch) / static_cast<double>(settings.epochs);
-        return settings.learning_rate * 0.5 * (1.0 + std::cos(M_PI * progress));
+        rate = lr * 0.5 * (1.0 + std::cos(M_PI * progress));
+    } else if (settings.lr_schedule == "linear") {
+        rate = lr * (1 - t);
+    } else if (settings.lr_schedule == "onecycle") {
+        rate = one_cycle(lr, t);
+    } else if (settings.lr_schedule != "constant") {
+        throw Error("unknown learning-rate schedule '" + settings.lr_schedule +
+                    "' (known: constant, cosine, linear, onecycle)");
     }
-    if (settings.lr_schedule != "constant") {
-        throw Error("unknown learning-rate schedule '" + settings.lr_schedule + "' (known: constant, cosine)");
-    }
-    return settings.learning_rate;
+    const double warmup_steps = settings.warmup_epochs * steps;
+    if (warmup_steps > 0 && done < warmup_steps) rate *= (done + 1) / warmup_steps;
+    return rate;
+}
+
+void check_settings(const TrainSettings &s) {
+    auto require = [](bool ok, const std::string &problem) {
+        if (!ok) throw Error(problem);
+    };
+    require(s.batch >= 1, "--batch must be at least 1");
+    require(s.epochs >= 1, "--epochs must be at least 1");
+    require(s.dropout_rate < 1, "--dropout must be below 1");
+    require(s.warmup_epochs >= 0 && s.warmup_epochs <= s.epochs, "--warmup must be between 0 and --epochs");
+    require(s.label_smoothing >= 0 && s.label_smoothing < 1, "--label-smoothing must be in [0, 1)");
+    require(s.ema_decay >= 0 && s.ema_decay < 1, "--ema must be in [0, 1)");
+    require(s.augment_shift >= 0 && s.augment_shift <= 8, "--shift must be between 0 and 8 pixels");
+    require(s.augment_flip >= 0 && s.augment_flip <= 1, "--flip must be a probability");
+    require(s.erase_size >= 0 && s.erase_size <= 28, "--erase-size must be between 0 and 28 pixels");
+    require(s.erase_probability >= 0 && s.erase_probability <= 1, "--erase must be a probability");
 }
 
 }  // namespace tailor

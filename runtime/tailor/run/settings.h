@@ -16,7 +16,7 @@ struct TrainSettings {
     int64_t epochs = 50;
     int64_t batch = 32;
     double learning_rate = 0.001;
-    std::string lr_schedule = "constant";  // or "cosine": lr * (1 + cos(pi * epoch / epochs)) / 2
+    std::string lr_schedule = "constant";  // or cosine, linear, onecycle (step_learning_rate)
     double beta1 = 0.9;
     double beta2 = 0.999;
     double epsilon = 1e-7;
@@ -27,21 +27,50 @@ struct TrainSettings {
     std::string validation_order = "shuffled";  // or "last": the file's last images, as Keras's validation_split
     int64_t train_limit = 0;  // use only the first N training images; 0 = all
     int64_t test_limit = 0;   // evaluate only the first N test images; 0 = all
+    // Since checkpoint version 2 (a version-1 checkpoint has the defaults):
+    std::string recipe = "report";  // the group of defaults the run started from (recipes.h)
+    double warmup_epochs = 0;       // the rate rises linearly from 0 over these epochs
+    double label_smoothing = 0;     // of the loss's one-hot targets
+    double ema_decay = 0;           // of the weights' moving average, which evaluation uses; 0: none
+    int64_t augment_shift = 0;      // random translation by up to this many pixels each way
+    double augment_flip = 0;        // probability of a horizontal mirror
+    int64_t erase_size = 0;         // random erasing: a square of this side ...
+    double erase_probability = 0;   // ... in this share of the images
 };
 
 // Field names, in declaration order (Boost 1.81's PFR cannot reflect names).
 // validation_order keeps its old key "validation_split": run.json must not change and old runs must load.
-inline constexpr std::array<const char *, 15> kTrainSettingNames = {
-    "architecture", "epochs",       "batch",        "learning_rate",       "lr_schedule",
-    "beta1",        "beta2",        "epsilon",      "seed",                "dropout_rate",
-    "noise_stddev", "validation_fraction", "validation_split", "train_limit", "test_limit"};
+inline constexpr std::array<const char *, 23> kTrainSettingNames = {
+    "architecture",  "epochs",          "batch",         "learning_rate",       "lr_schedule",
+    "beta1",         "beta2",           "epsilon",       "seed",                "dropout_rate",
+    "noise_stddev",  "validation_fraction", "validation_split", "train_limit", "test_limit",
+    "recipe",        "warmup_epochs",   "label_smoothing", "ema_decay",         "augment_shift",
+    "augment_flip",  "erase_size",      "erase_probability"};
+// The fields a version-1 checkpoint stores: the first 15.
+inline constexpr std::size_t kVersion1SettingFields = 15;
 
 // Independent random streams derived from the run's seed.
-enum RunStream : uint64_t { kSplitStream = 2, kShuffleStream = 3, kDropoutStream = 4, kInitStream = 5 };
+enum RunStream : uint64_t {
+    kSplitStream = 2,
+    kShuffleStream = 3,
+    kDropoutStream = 4,
+    kInitStream = 5,
+    kAugmentStream = 6
+};
 
-// The learning rate of an epoch (0-based) under the settings' schedule. A
-// pure function of the epoch, so a resumed run follows the same schedule.
-double epoch_learning_rate(const TrainSettings &settings, int64_t epoch);
+// The learning rate of step `step` (0-based) of epoch `epoch` (0-based) of
+// `steps` per epoch, under the settings' schedule and warm-up; a pure
+// function of its position, so a resumed run follows the same schedule.
+//   constant  lr
+//   cosine    lr * (1 + cos(pi * epoch / epochs)) / 2, per epoch
+//   linear    lr * (1 - t), t the share of all steps done
+//   onecycle  from lr/25 up to lr over the first 30% of the steps, then
+//             down to lr/25e4 along a cosine (PyTorch's OneCycleLR defaults)
+// Warm-up multiplies it by the share of the warm-up's steps done.
+double step_learning_rate(const TrainSettings &settings, int64_t epoch, std::size_t step, std::size_t steps);
+
+// Throws Error for a setting out of its range (one line naming the flag).
+void check_settings(const TrainSettings &settings);
 static_assert(boost::pfr::tuple_size_v<TrainSettings> == kTrainSettingNames.size(),
               "every TrainSettings field needs a name");
 

@@ -106,6 +106,7 @@ void save_checkpoint(const std::string &path, const Checkpoint &c) {
     w.floats(c.parameters);
     w.floats(c.adam.m);
     w.floats(c.adam.v);
+    w.floats(c.averaged);
     w.value(crc_of(w.bytes().data(), w.bytes().size()));
     write_file_atomically(path, w.bytes());
 }
@@ -124,14 +125,16 @@ Checkpoint load_checkpoint(const std::string &path) {
     Reader r(path, bytes.data() + sizeof kMagic, body - sizeof kMagic);
     uint32_t version = 0;
     r.value(version);
-    if (version != kCheckpointVersion) {
+    if (version < 1 || version > kCheckpointVersion) {
         r.fail("checkpoint version " + std::to_string(version) + " is not supported (this tailor reads version " +
                std::to_string(kCheckpointVersion) + ")");
     }
     if (crc_of(bytes.data(), body) != stored_crc) r.fail("checksum mismatch: the checkpoint is corrupt or truncated");
 
     Checkpoint c;
-    boost::pfr::for_each_field(c.settings, [&](auto &field) { r.value(field); });
+    boost::pfr::for_each_field(c.settings, [&](auto &field, std::size_t i) {
+        if (version >= 2 || i < kVersion1SettingFields) r.value(field);
+    });
     r.value(c.epochs_done);
     r.value(c.adam.step);
     uint32_t tensor_count = 0;
@@ -161,9 +164,13 @@ Checkpoint load_checkpoint(const std::string &path) {
     r.floats(c.parameters, "parameters");
     r.floats(c.adam.m, "Adam first moments");
     r.floats(c.adam.v, "Adam second moments");
+    if (version >= 2) r.floats(c.averaged, "averaged parameters");
     if (!r.at_end()) r.fail("unexpected bytes after the last section");
     if (c.adam.m.size() != c.parameters.size() || c.adam.v.size() != c.parameters.size()) {
         r.fail("optimizer state does not match the parameter count");
+    }
+    if (!c.averaged.empty() && c.averaged.size() != c.parameters.size()) {
+        r.fail("averaged parameters do not match the parameter count");
     }
     return c;
 }

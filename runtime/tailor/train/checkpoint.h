@@ -4,7 +4,10 @@
 //
 //   "TAILORCK" | u32 version | settings (PFR fields) | u32 epochs done |
 //   u64 optimizer step | tensor table (name, shape) | history |
-//   parameters, Adam m, Adam v (f32 arrays) | u32 crc32 of all before
+//   parameters, Adam m, Adam v (f32 arrays) | [v2] averaged parameters (f32
+//   array, empty without weight averaging) | u32 crc32 of all before
+// Version 1 (before weight averaging and augmentation) still loads: its
+// settings are the first kVersion1SettingFields, the others their defaults.
 #pragma once
 
 #include "tailor/nn/optimizer.h"
@@ -17,7 +20,7 @@
 
 namespace tailor {
 
-constexpr uint32_t kCheckpointVersion = 1;
+constexpr uint32_t kCheckpointVersion = 2;
 
 struct Checkpoint {
     TrainSettings settings;
@@ -26,6 +29,10 @@ struct Checkpoint {
     std::vector<EpochRecord> history;
     std::vector<float> parameters;
     AdamState adam;
+    std::vector<float> averaged;  // the weights' moving average; empty without one
+
+    // What classifies: the average when there is one.
+    const std::vector<float> &classifying_parameters() const { return averaged.empty() ? parameters : averaged; }
 };
 
 void save_checkpoint(const std::string &path, const Checkpoint &checkpoint);

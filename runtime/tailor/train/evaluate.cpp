@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <numeric>
@@ -14,7 +15,38 @@ namespace tailor {
 
 std::vector<std::string> class_names() { return {std::begin(kClassNames), std::end(kClassNames)}; }
 
-Evaluation evaluate(Model &model, const Dataset &data, std::vector<uint32_t> indices) {
+namespace {
+
+// One batch's probabilities into `probabilities`; returns its summed loss.
+// With test-time transforms, the mean of the probabilities over them, and
+// the cross-entropy of that mean.
+double predict_batch(Model &model, const float *images, const int32_t *labels, int n,
+                     const std::vector<ImageTransform> &tta, float *probabilities) {
+    if (tta.empty()) return model.predict(images, labels, nullptr, n, probabilities).loss_sum;
+    const int classes = model.classes();
+    const std::size_t size = static_cast<std::size_t>(n) * classes;
+    std::vector<float> one(size);
+    std::vector<double> sum(size, 0.0);
+    for (const ImageTransform &transform : tta) {
+        const std::vector<ImageTransform> transforms(n, transform);
+        model.predict(images, labels, transforms.data(), n, one.data());
+        for (std::size_t i = 0; i < size; i++) sum[i] += one[i];
+    }
+    double loss_sum = 0;
+    for (int s = 0; s < n; s++) {
+        for (int c = 0; c < classes; c++) {
+            const std::size_t i = static_cast<std::size_t>(s) * classes + c;
+            probabilities[i] = static_cast<float>(sum[i] / tta.size());
+        }
+        loss_sum -= std::log(std::max(probabilities[static_cast<std::size_t>(s) * classes + labels[s]], 1e-30f));
+    }
+    return loss_sum;
+}
+
+}  // namespace
+
+Evaluation evaluate(Model &model, const Dataset &data, std::vector<uint32_t> indices,
+                    const std::vector<ImageTransform> &tta) {
     Evaluation result;
     if (indices.empty()) {
         indices.resize(data.size());
@@ -31,7 +63,7 @@ Evaluation evaluate(Model &model, const Dataset &data, std::vector<uint32_t> ind
         const int n = static_cast<int>(std::min<std::size_t>(batch, indices.size() - start));
         fill_batch(data, indices.data() + start, n, images.data(), labels.data());
         float *probabilities = result.probabilities.data() + start * classes;
-        loss_sum += model.predict(images.data(), labels.data(), n, probabilities).loss_sum;
+        loss_sum += predict_batch(model, images.data(), labels.data(), n, tta, probabilities);
         for (int i = 0; i < n; i++) {
             const float *p = probabilities + static_cast<std::size_t>(i) * classes;
             const int predicted = static_cast<int>(std::max_element(p, p + classes) - p);

@@ -23,8 +23,10 @@ struct Evaluation {
     std::vector<float> probabilities;  // classes per image
 };
 
-// Evaluates the images at `indices` (all of them when empty).
-Evaluation evaluate(Model &model, const Dataset &data, std::vector<uint32_t> indices = {});
+// Evaluates the images at `indices` (all of them when empty). With `tta`,
+// each image's probabilities are the mean over those transforms of it.
+Evaluation evaluate(Model &model, const Dataset &data, std::vector<uint32_t> indices = {},
+                    const std::vector<ImageTransform> &tta = {});
 
 // Prints the evaluation summary and writes, into `directory`:
 // evaluation.txt, confusion_matrix.csv, classification_report.csv,

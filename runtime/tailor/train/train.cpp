@@ -8,6 +8,7 @@
 #include "tailor/train/evaluate.h"
 #include "tailor/nn/kernel_call.h"
 #include "tailor/util/random.h"
+#include "tailor/run/augmentation.h"
 #include "tailor/run/run_record.h"
 
 #include <nlohmann/json.hpp>
@@ -126,18 +127,19 @@ Run open_or_resume(const TrainRequest &request) {
         settings = run.state.settings;
         if (request.epochs_override) settings.epochs = *request.epochs_override;
     }
-    if (settings.batch < 1) throw Error("--batch must be at least 1");
-    if (settings.epochs < 1) throw Error("--epochs must be at least 1");
-
-    if (settings.dropout_rate >= 1) throw Error("--dropout must be below 1");
+    check_settings(settings);
     run.model = make_model(settings.architecture, static_cast<int>(settings.batch));
     run.model->set_regularization(settings.dropout_rate, settings.noise_stddev);
+    run.model->set_training_options(
+        {static_cast<float>(settings.label_smoothing), static_cast<int>(settings.erase_size)});
     if (request.resume) {
         check_compatible(checkpoint_path, run.state, *run.model);
         run.model->set_parameters(run.state.parameters);
         run.model->set_optimizer_state(run.state.adam.m, run.state.adam.v);
+        if (!run.state.averaged.empty()) run.model->set_averaged_parameters(run.state.averaged);
     } else {
         run.model->initialize(derive_seed(settings.seed, kInitStream));
+        run.model->set_averaged_parameters(run.model->parameters());
     }
     run.state.settings = settings;
     run.state.tensors = run.model->tensors();
@@ -149,10 +151,24 @@ struct EpochTotals {
     long correct = 0;
 };
 
+// The decay of the weights' average at Adam step `step` (from 1): lower at
+// first, so the average forgets the random initial weights quickly.
+double average_decay(const TrainSettings &settings, uint64_t step) {
+    return std::min(settings.ema_decay, (1.0 + step) / (10.0 + step));
+}
+
+// The batch's transforms, drawn from (seed, epoch, image index).
+void draw_transforms(const TrainSettings &settings, int64_t epoch, const uint32_t *indices, int n,
+                     std::vector<ImageTransform> &transforms) {
+    for (int i = 0; i < n; i++) {
+        transforms[i] = draw_transform(settings, static_cast<uint64_t>(epoch), indices[i], kImageSide, kImageSide);
+    }
+}
+
 // One pass over the training images in this epoch's seeded order, an Adam
-// step after every mini-batch.
+// step (and a step of the weights' average) after every mini-batch.
 EpochTotals train_epoch(Run &run, const Dataset &data, const std::vector<uint32_t> &train_indices, int64_t epoch,
-                        const AdamSettings &adam, bool progress_bar, std::ostream &out) {
+                        AdamSettings adam, bool progress_bar, std::ostream &out) {
     const TrainSettings &settings = run.state.settings;
     Model &model = *run.model;
     const auto start = Clock::now();
@@ -165,6 +181,8 @@ EpochTotals train_epoch(Run &run, const Dataset &data, const std::vector<uint32_
     const std::size_t steps = (order.size() + batch - 1) / batch;
     std::vector<float> images(static_cast<std::size_t>(batch) * model.input_size());
     std::vector<int32_t> labels(batch);
+    std::vector<ImageTransform> transforms(batch);
+    const bool augmenting = augments(settings);
     EpochTotals totals;
     std::size_t counted = 0;  // images whose loss and accuracy are in the totals
     auto last_draw = start;
@@ -172,8 +190,12 @@ EpochTotals train_epoch(Run &run, const Dataset &data, const std::vector<uint32_
         const std::size_t first = s * batch;
         const int n = static_cast<int>(std::min<std::size_t>(batch, order.size() - first));
         fill_batch(data, order.data() + first, n, images.data(), labels.data());
-        model.train_step(images.data(), labels.data(), n, dropout_seed, static_cast<uint32_t>(run.state.adam.step));
+        if (augmenting) draw_transforms(settings, epoch, order.data() + first, n, transforms);
+        model.train_step(images.data(), labels.data(), augmenting ? transforms.data() : nullptr, n, dropout_seed,
+                         static_cast<uint32_t>(run.state.adam.step));
+        adam.learning_rate = step_learning_rate(settings, epoch, s, steps);
         model.apply_adam(adam, ++run.state.adam.step);
+        if (settings.ema_decay > 0) model.update_average(average_decay(settings, run.state.adam.step));
         // The running totals come back every few steps, not every step:
         // on a GPU that read is the one copy back from the device.
         if ((s + 1) % kTotalsEvery == 0 || s + 1 == steps) {
@@ -210,6 +232,11 @@ void write_epoch_outputs(Run &run) {
     Checkpoint &state = run.state;
     state.parameters.assign(run.model->parameters().begin(), run.model->parameters().end());
     run.model->read_optimizer_state(state.adam.m, state.adam.v);
+    state.averaged.clear();
+    if (state.settings.ema_decay > 0) {
+        const auto averaged = run.model->averaged_parameters();
+        state.averaged.assign(averaged.begin(), averaged.end());
+    }
     save_checkpoint(run.checkpoint_path(), state);
     // Also keep the epoch with the best validation accuracy, as Keras's
     // ModelCheckpoint(save_best_only=True) would.
@@ -219,6 +246,19 @@ void write_epoch_outputs(Run &run) {
     if (best) save_checkpoint((run.dir / "best.tlr").string(), state);
     write_file_atomically((run.dir / "history.csv").string(), history_csv(state.history));
     write_run_record(run.dir.string(), state.settings, parameter_count(*run.model), state.history);
+}
+
+// Evaluates what classifies: with weight averaging, the average (the
+// trained weights are set back after).
+Evaluation evaluate_classifier(Run &run, const Dataset &data, const std::vector<uint32_t> &indices) {
+    Model &model = *run.model;
+    if (run.state.settings.ema_decay == 0) return evaluate(model, data, indices);
+    const auto trained = model.parameters();
+    const std::vector<float> weights(trained.begin(), trained.end());
+    model.set_parameters(model.averaged_parameters());
+    Evaluation result = evaluate(model, data, indices);
+    model.set_parameters(weights);
+    return result;
 }
 
 }  // namespace
@@ -237,17 +277,19 @@ TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostrea
         << outcome.validation_indices.size() << " (batch " << settings.batch << ", lr " << settings.learning_rate
         << ", seed " << settings.seed << ", kernels: " << kernel_variant() << ")\n";
 
-    AdamSettings adam{settings.learning_rate, settings.beta1, settings.beta2, settings.epsilon};
-    for (int64_t epoch = run.state.epochs_done; epoch < settings.epochs; epoch++) {
-        adam.learning_rate = epoch_learning_rate(settings, epoch);
+    const AdamSettings adam{settings.learning_rate, settings.beta1, settings.beta2, settings.epsilon};
+    const int64_t last = std::min(settings.epochs, request.stop_after.value_or(settings.epochs));
+    for (int64_t epoch = run.state.epochs_done; epoch < last; epoch++) {
         out << "Epoch " << epoch + 1 << "/" << settings.epochs;
-        if (settings.lr_schedule != "constant") out << " (lr " << adam.learning_rate << ")";
+        if (settings.lr_schedule != "constant" || settings.warmup_epochs > 0) {
+            out << " (lr " << step_learning_rate(settings, epoch, 0, steps) << ")";
+        }
         out << "\n" << std::flush;
         const auto start = Clock::now();
         const EpochTotals totals =
             train_epoch(run, data, outcome.train_indices, epoch, adam, request.progress_bar, out);
         const double train_seconds = seconds_since(start);
-        const Evaluation validation = evaluate(*run.model, data, outcome.validation_indices);
+        const Evaluation validation = evaluate_classifier(run, data, outcome.validation_indices);
 
         EpochRecord record;
         record.loss = totals.loss_sum / images;
@@ -262,6 +304,8 @@ TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostrea
         write_epoch_outputs(run);
     }
 
+    // What classifies from here on (the final evaluation) is the average.
+    if (settings.ema_decay > 0) run.model->set_parameters(run.model->averaged_parameters());
     outcome.model = std::move(run.model);
     outcome.settings = settings;
     outcome.history = run.state.history;

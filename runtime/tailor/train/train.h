@@ -20,6 +20,7 @@ struct TrainRequest {
     std::string out_directory;
     bool resume = false;
     std::optional<int64_t> epochs_override;  // with resume: train up to this many epochs in all
+    std::optional<int64_t> stop_after;       // return after this many epochs in all, as a stopped run would
     bool progress_bar = false;               // redraw a bar while an epoch runs
 };
 

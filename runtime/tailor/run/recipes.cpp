@@ -1,0 +1,39 @@
+#include "tailor/run/recipes.h"
+
+#include "tailor/util/error.h"
+
+namespace tailor {
+namespace {
+
+// Augmentation, label smoothing and weight averaging over the report's
+// network and optimiser; the schedule anneals to zero.
+TrainSettings modern(int64_t epochs) {
+    TrainSettings s;
+    s.epochs = epochs;
+    s.batch = 128;
+    s.learning_rate = 0.002;
+    s.lr_schedule = "onecycle";
+    s.label_smoothing = 0.1;
+    s.ema_decay = 0.999;
+    s.augment_shift = 2;
+    return s;
+}
+
+}  // namespace
+
+std::vector<std::string> recipe_names() { return {"report", "best", "fast"}; }
+
+TrainSettings recipe_settings(const std::string &name) {
+    TrainSettings settings;
+    if (name == "best") {
+        settings = modern(100);
+    } else if (name == "fast") {
+        settings = modern(20);
+    } else if (name != "report") {
+        throw Error("--recipe: unknown '" + name + "' (known: report, best, fast)");
+    }
+    settings.recipe = name;
+    return settings;
+}
+
+}  // namespace tailor
