@@ -157,6 +157,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(conv2d_maxpool_argmax_is_the_first_maximum, L, Con
         const Vec convolution = reference::conv2d_forward(support::to_double(x), params[0], params[1], L::in.width,
                                                           L::in.height, L::in.channels, L::out.channels, L::relu, n);
         constexpr tailor::Shape conv = tailor::conv2d_output(L::in, L::out.channels);
+        static_assert(tailor::kPoolWindow == 2, "the window below is 2x2");
         const auto argmax = layer.argmax();
         for (std::size_t i = 0; i < L::out.size() * n; i++) {
             const std::size_t c = i % L::out.channels, pixel = i / L::out.channels;

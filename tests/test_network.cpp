@@ -16,6 +16,10 @@ namespace {
 
 using support::is_kind;
 
+// Random layers keep a `rate` or a `stddev` (layer.h).
+template <typename L>
+constexpr bool is_random = requires(L layer) { layer.rate; } || requires(L layer) { layer.stddev; };
+
 // The reference forward and backward of one layer (reference::Layer of its
 // kind); params holds its tensors (weights then bias) in double.
 template <typename L>
@@ -214,9 +218,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(regularization_overrides_reach_every_layer, Arch, 
     };
     BOOST_TEST((gradients(0.0, 0.0, 1) == gradients(0.0, 0.0, 2)));
     const bool random_layers = []<std::size_t... I>(std::index_sequence<I...>) {
-        return ((is_kind<std::tuple_element_t<I, typename Arch::Layers>, tailor::DropoutTag> ||
-                 is_kind<std::tuple_element_t<I, typename Arch::Layers>, tailor::GaussianNoiseTag>) ||
-                ...);
+        return (is_random<std::tuple_element_t<I, typename Arch::Layers>> || ...);
     }(std::make_index_sequence<std::tuple_size_v<typename Arch::Layers>>{});
     BOOST_TEST((gradients(-1, -1, 1) != gradients(-1, -1, 2)) == random_layers);
 }

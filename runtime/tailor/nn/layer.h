@@ -25,7 +25,10 @@
 //       gradient (dx, or dy when it passes dy through); dx == nullptr skips it
 //
 // x, y, dy and dx hold n samples of `in` or `out`, channels innermost (see
-// shape.h); the network owns them, a layer owns only its own state.
+// shape.h); the network owns them, a layer owns only its own state (which
+// must survive a move: the network builds its layers in a std::tuple).
+// A random layer keeps its rate in a member `rate` (dropout's) or `stddev`
+// (noise's): --dropout and --noise-stddev override those by name.
 #pragma once
 
 #include "tailor/nn/kernel_call.h"
@@ -33,7 +36,10 @@
 #include "tailor/nn/tensor.h"
 
 #include <array>
+#include <concepts>
+#include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 namespace tailor {
 
@@ -57,5 +63,20 @@ struct StepContext {
 inline uint32_t layer_key(const StepContext &step) { return step.seed ^ (step.layer_index * 0x9e3779b9u); }
 
 struct NoParams {};
+
+// The contract above, checked where Network instantiates a layer.
+template <typename L>
+concept Layer = requires(L layer, const float *x, float *y, int n, const typename L::Params &p,
+                         typename L::Params &grads, const StepContext &step) {
+    typename L::Tag;
+    requires std::same_as<std::remove_cv_t<decltype(L::in)>, Shape>;
+    requires std::same_as<std::remove_cv_t<decltype(L::out)>, Shape>;
+    { L::rows.size() } -> std::convertible_to<std::size_t>;
+    { L::computes_input_gradient } -> std::convertible_to<bool>;
+    requires std::constructible_from<L, int>;
+    { layer.forward(x, y, n, p) } -> std::same_as<const float *>;
+    { layer.forward_train(x, y, n, p, step) } -> std::same_as<const float *>;
+    { layer.backward(x, x, x, y, n, p, grads, step) } -> std::same_as<const float *>;
+};
 
 }  // namespace tailor

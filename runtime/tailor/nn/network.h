@@ -45,8 +45,20 @@ class Network final : public Model {
     }(std::make_index_sequence<kLayers - 1>{}), "each layer must take its predecessor's output");
 
     static_assert([]<std::size_t... I>(std::index_sequence<I...>) {
+        return (tailor::Layer<Layer<I>> && ...);
+    }(std::make_index_sequence<kLayers>{}), "every layer keeps the layer contract (layer.h)");
+    static_assert([]<std::size_t... I>(std::index_sequence<I...>) {
         return ((I == 0 || Layer<I>::computes_input_gradient) && ...);
     }(std::make_index_sequence<kLayers>{}), "a layer that computes no input gradient must come first");
+
+    // Whether layer I's input gradient is needed: some layer before it has
+    // parameters (mlp's first dense follows only a flatten).
+    template <std::size_t I>
+    static constexpr bool needs_input_gradient() {
+        return []<std::size_t... J>(std::index_sequence<J...>) {
+            return ((boost::pfr::tuple_size_v<typename Layer<J>::Params> > 0) || ...);
+        }(std::make_index_sequence<I>{});
+    }
 
     static constexpr uint64_t kInitStream = 1;
 
@@ -71,7 +83,7 @@ public:
         }
         for_each_layer([&]<std::size_t I>() {
             outputs_[I].assign(Layer<I>::out.size() * max_batch);
-            input_gradients_[I].assign(I > 0 ? Layer<I>::in.size() * max_batch : 0);
+            input_gradients_[I].assign(needs_input_gradient<I>() ? Layer<I>::in.size() * max_batch : 0);
         });
         images_.assign(Arch::input.size() * max_batch);
         augmented_.assign(Arch::input.size() * max_batch);
@@ -192,7 +204,7 @@ public:
         const float *gradient = d_logits_.data();
         for_each_layer_reversed([&]<std::size_t I>() {
             context.layer_index = first_row<I>();
-            float *d_input = I == 0 ? nullptr : input_gradients_[I].data();
+            float *d_input = needs_input_gradient<I>() ? input_gradients_[I].data() : nullptr;
             gradient = std::get<I>(layers_).backward(activations_[I], activations_[I + 1], gradient, d_input, n,
                                                      std::get<I>(params_), std::get<I>(grads_), context);
         });
@@ -280,6 +292,10 @@ private:
     // reads a row of zeros and only the probabilities are used.
     void forward(const float *images, const int32_t *labels, const ImageTransform *transforms, int n,
                  StepContext *training, DeviceVector<float> &totals) {
+        if (n < 1 || n > max_batch_) {
+            throw Error("a batch of " + std::to_string(n) + " images for a network sized for " +
+                        std::to_string(max_batch_));
+        }
         std::copy_n(images, static_cast<std::size_t>(n) * Arch::input.size(), images_.data());
         images_.host_changed();
         if (labels) {

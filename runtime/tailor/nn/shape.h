@@ -20,7 +20,7 @@ struct Shape {
 
 // The one kernel size of every conv2d and window of every maxpool, defined
 // here for the generators, the runtime, the tests, the benchmarks and the
-// architecture compiler (cmake/TailorArchitectures.cmake reads these lines).
+// architecture compiler (cmake/TailorArchitectureParser.cmake reads these lines).
 inline constexpr int kConvKernel = 3;
 inline constexpr int kPoolWindow = 2;
 
