@@ -1,11 +1,12 @@
 // Augmentation: the augment kernel against the reference loop on transforms
-// that reach every edge case, the trainer's counter-based draws, and the
-// test-time transform sets.
+// that reach every edge case, the trainer's counter-based draws, and
+// test-time augmentation.
 #define BOOST_TEST_MODULE augmentation
 #include "reference.h"
 #include "support.h"
 
 #include "tailor/run/augmentation.h"
+#include "tailor/train/evaluate.h"
 #include "tailor/util/error.h"
 
 #include <array>
@@ -111,4 +112,36 @@ BOOST_AUTO_TEST_CASE(test_time_transform_sets) {
     BOOST_TEST(all.size() == 10u);
     BOOST_TEST(std::count_if(all.begin(), all.end(), [](const ImageTransform &t) { return t.flip; }) == 5);
     BOOST_CHECK_THROW(tailor::tta_transforms("rotate"), tailor::Error);
+}
+
+// Test-time augmentation: each image's probabilities are the mean over the
+// transforms of the network's probabilities for the transformed image.
+BOOST_AUTO_TEST_CASE(test_time_augmentation_averages_the_transformed_images) {
+    const int images = 6;
+    tailor::Dataset data, mirrored;
+    tailor::SplitMix64 rng(5);
+    for (int i = 0; i < images; i++) {
+        for (int p = 0; p < tailor::kImagePixels; p++) data.pixels.push_back(static_cast<uint8_t>(rng.below(256)));
+        data.labels.push_back(static_cast<uint8_t>(i % tailor::kClasses));
+    }
+    mirrored = data;
+    for (int i = 0; i < images; i++) {
+        for (int y = 0; y < tailor::kImageSide; y++)
+            for (int x = 0; x < tailor::kImageSide; x++) {
+                const std::size_t row = (static_cast<std::size_t>(i) * tailor::kImageSide + y) * tailor::kImageSide;
+                mirrored.pixels[row + x] = data.pixels[row + tailor::kImageSide - 1 - x];
+            }
+    }
+    auto model = tailor::make_model("cnn3", 4);
+    model->initialize(3);
+    const auto plain = tailor::evaluate(*model, data);
+    const auto identity = tailor::evaluate(*model, data, {}, {ImageTransform{}});
+    BOOST_TEST((identity.probabilities == plain.probabilities), "one identity transform changes nothing");
+    const auto of_mirrored = tailor::evaluate(*model, mirrored);
+    const auto averaged = tailor::evaluate(*model, data, {}, tailor::tta_transforms("flip"));
+    Vec expected(plain.probabilities.size());
+    for (std::size_t i = 0; i < expected.size(); i++) {
+        expected[i] = (plain.probabilities[i] + double(of_mirrored.probabilities[i])) / 2;
+    }
+    expect_close("flip-averaged probabilities", averaged.probabilities, expected, 1e-6);
 }

@@ -31,7 +31,7 @@ struct EvaluateOptions {
     std::vector<std::string> data_sources;
     std::string out_directory;
     int64_t batch = 256;
-    std::string tta = "none";
+    std::string tta;  // empty: as the checkpoint's run evaluates
 };
 CLI::App &add_evaluate_command(CLI::App &app, EvaluateOptions &options);
 void run_evaluate(const EvaluateOptions &options);

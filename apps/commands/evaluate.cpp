@@ -35,7 +35,7 @@ CLI::App &add_evaluate_command(CLI::App &app, EvaluateOptions &options) {
     command.add_option("--tta", options.tta,
                        "Test-time augmentation, probabilities averaged: none; flip (the image and its mirror); "
                        "shift (and its four 1-pixel shifts); all (both: 10)")
-        ->capture_default_str()
+        ->default_str("as the run that wrote the checkpoint, e.g. none")
         ->check(CLI::IsMember({"none", "flip", "shift", "all"}));
     return command;
 }
@@ -55,7 +55,8 @@ void run_evaluate(const EvaluateOptions &options) {
     if (error) throw file_error(out_directory, "cannot create the output directory: " + error.message());
     std::cout << "Checkpoint " << options.checkpoint_path << ": " << checkpoint.settings.architecture << " after "
               << checkpoint.epochs_done << " epochs\n";
-    evaluate_and_report(*model, data, checkpoint.settings, out_directory, tta_transforms(options.tta));
+    const std::string tta = options.tta.empty() ? checkpoint.settings.tta : options.tta;
+    evaluate_and_report(*model, data, checkpoint.settings, out_directory, tta_transforms(tta));
 }
 
 }  // namespace tailor::commands

@@ -4,6 +4,7 @@
 
 #include "tailor/nn/kernel_call.h"
 #include "tailor/report/report.h"
+#include "tailor/run/augmentation.h"
 #include "tailor/run/recipes.h"
 #include "tailor/train/train.h"
 
@@ -62,6 +63,10 @@ void add_recipe_options(CLI::App &command, TrainOptions &options) {
             "Augmentation: probability of erasing a square of --erase-size")
         ->capture_default_str()
         ->check(CLI::Range(0.0, 1.0));
+    setting(command, options, "--tta", &TrainSettings::tta,
+            "Test-time augmentation of the final evaluation (as tailor evaluate --tta): none, flip, shift, all")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"none", "flip", "shift", "all"}));
 }
 
 }  // namespace
@@ -133,7 +138,8 @@ void run_train(const TrainOptions &options) {
     request.progress_bar = isatty(STDOUT_FILENO);
     TrainOutcome outcome = train(request, data.train, std::cout);
     if (!options.skip_test) {
-        evaluate_and_report(*outcome.model, data, outcome.settings, out_directory);
+        evaluate_and_report(*outcome.model, data, outcome.settings, out_directory,
+                            tta_transforms(outcome.settings.tta));
         write_report(out_directory, data, kernel_target(), std::cout);
     }
 }

@@ -16,6 +16,7 @@ TrainSettings modern(int64_t epochs) {
     s.label_smoothing = 0.1;
     s.ema_decay = 0.999;
     s.augment_shift = 2;
+    s.tta = "shift";
     return s;
 }
 

@@ -52,6 +52,8 @@ void check_settings(const TrainSettings &s) {
     require(s.augment_flip >= 0 && s.augment_flip <= 1, "--flip must be a probability");
     require(s.erase_size >= 0 && s.erase_size <= 28, "--erase-size must be between 0 and 28 pixels");
     require(s.erase_probability >= 0 && s.erase_probability <= 1, "--erase must be a probability");
+    require(s.tta == "none" || s.tta == "flip" || s.tta == "shift" || s.tta == "all",
+            "--tta must be none, flip, shift or all");
 }
 
 }  // namespace tailor

@@ -36,16 +36,17 @@ struct TrainSettings {
     double augment_flip = 0;        // probability of a horizontal mirror
     int64_t erase_size = 0;         // random erasing: a square of this side ...
     double erase_probability = 0;   // ... in this share of the images
+    std::string tta = "none";       // test-time augmentation of the final evaluation (augmentation.h)
 };
 
 // Field names, in declaration order (Boost 1.81's PFR cannot reflect names).
 // validation_order keeps its old key "validation_split": run.json must not change and old runs must load.
-inline constexpr std::array<const char *, 23> kTrainSettingNames = {
+inline constexpr std::array<const char *, 24> kTrainSettingNames = {
     "architecture",  "epochs",          "batch",         "learning_rate",       "lr_schedule",
     "beta1",         "beta2",           "epsilon",       "seed",                "dropout_rate",
     "noise_stddev",  "validation_fraction", "validation_split", "train_limit", "test_limit",
     "recipe",        "warmup_epochs",   "label_smoothing", "ema_decay",         "augment_shift",
-    "augment_flip",  "erase_size",      "erase_probability"};
+    "augment_flip",  "erase_size",      "erase_probability", "tta"};
 // The fields a version-1 checkpoint stores: the first 15.
 inline constexpr std::size_t kVersion1SettingFields = 15;
 
