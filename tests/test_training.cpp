@@ -4,6 +4,7 @@
 #include "files.h"
 
 #include "tailor/data/dataset.h"
+#include "tailor/train/checkpoint.h"
 #include "tailor/train/evaluate.h"
 #include "tailor/train/train.h"
 
@@ -203,6 +204,20 @@ BOOST_AUTO_TEST_CASE(cnn3_learns_with_every_option) {
     BOOST_TEST_MESSAGE("cnn3 with every option, 4800 images, 3 epochs: test accuracy " << accuracy);
     BOOST_TEST(accuracy >= 0.65, "test accuracy " << accuracy);
     BOOST_TEST((parameters(*outcome.model) == averaged(*outcome.model)));
+}
+
+// --validation-split 0 trains on every image and validates on none (not on
+// all of them); best.tlr is the last epoch.
+BOOST_AUTO_TEST_CASE(training_without_validation) {
+    ScratchDirectory dir;
+    tailor::TrainSettings settings;
+    settings.validation_fraction = 0;
+    auto outcome = run("mlp", 1000, 2, dir / "all", false, settings);
+    BOOST_TEST(outcome.train_indices.size() == 1000u);
+    BOOST_TEST(outcome.validation_indices.empty());
+    BOOST_TEST(outcome.history[1].val_accuracy == 0.0);
+    const auto best = tailor::load_checkpoint(dir / "all/best.tlr");
+    BOOST_TEST(best.epochs_done == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(resume_equals_uninterrupted) {

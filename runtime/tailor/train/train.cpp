@@ -228,7 +228,7 @@ std::string epoch_line(const EpochRecord &record, std::size_t steps, std::size_t
 
 // After every epoch: the checkpoint (and best.tlr when validation improved),
 // history.csv and run.json, so a stopped run resumes from here.
-void write_epoch_outputs(Run &run) {
+void write_epoch_outputs(Run &run, bool validating) {
     Checkpoint &state = run.state;
     state.parameters.assign(run.model->parameters().begin(), run.model->parameters().end());
     run.model->read_optimizer_state(state.adam.m, state.adam.v);
@@ -239,10 +239,11 @@ void write_epoch_outputs(Run &run) {
     }
     save_checkpoint(run.checkpoint_path(), state);
     // Also keep the epoch with the best validation accuracy, as Keras's
-    // ModelCheckpoint(save_best_only=True) would.
+    // ModelCheckpoint(save_best_only=True) would; without validation
+    // (--validation-split 0) the last.
     const double val_accuracy = state.history.back().val_accuracy;
-    const bool best = std::all_of(state.history.begin(), state.history.end() - 1,
-                                  [&](const EpochRecord &e) { return e.val_accuracy < val_accuracy; });
+    const bool best = !validating || std::all_of(state.history.begin(), state.history.end() - 1,
+                                                 [&](const EpochRecord &e) { return e.val_accuracy < val_accuracy; });
     if (best) save_checkpoint((run.dir / "best.tlr").string(), state);
     write_file_atomically((run.dir / "history.csv").string(), history_csv(state.history));
     write_run_record(run.dir.string(), state.settings, parameter_count(*run.model), state.history);
@@ -271,6 +272,7 @@ TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostrea
     if (outcome.train_indices.empty()) throw Error("no training images left after the validation split");
 
     const std::size_t images = outcome.train_indices.size();
+    const bool validating = !outcome.validation_indices.empty();
     const std::size_t steps = (images + settings.batch - 1) / settings.batch;
     if (run.state.epochs_done == 0) out << format_summary(*run.model) << "\n";
     out << "Training " << settings.architecture << " on " << images << " images, validating on "
@@ -289,19 +291,20 @@ TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostrea
         const EpochTotals totals =
             train_epoch(run, data, outcome.train_indices, epoch, adam, request.progress_bar, out);
         const double train_seconds = seconds_since(start);
-        const Evaluation validation = evaluate_classifier(run, data, outcome.validation_indices);
-
         EpochRecord record;
         record.loss = totals.loss_sum / images;
         record.accuracy = static_cast<double>(totals.correct) / images;
-        record.val_loss = validation.loss;
-        record.val_accuracy = validation.matrix.accuracy();
+        if (validating) {  // else the val_ fields stay 0
+            const Evaluation validation = evaluate_classifier(run, data, outcome.validation_indices);
+            record.val_loss = validation.loss;
+            record.val_accuracy = validation.matrix.accuracy();
+        }
         record.seconds = seconds_since(start);
         run.state.history.push_back(record);
         run.state.epochs_done = static_cast<uint32_t>(epoch + 1);
         if (request.progress_bar) out << "\r\033[K";
         out << epoch_line(record, steps, images, train_seconds) << std::flush;
-        write_epoch_outputs(run);
+        write_epoch_outputs(run, validating);
     }
 
     // What classifies from here on (the final evaluation) is the average.
