@@ -31,9 +31,9 @@ void evaluate_and_report(Model &model, const DataSplit &data, const TrainSetting
         std::iota(test_indices.begin(), test_indices.end(), 0u);
     }
     std::cout << "\nEvaluating " << model.name();
-    if (!tta.empty()) std::cout << ", each image averaged over " << tta.size() << " test-time transforms";
+    if (!tta.empty()) std::cout << ", each test image averaged over " << tta.size() << " test-time transforms";
     std::cout << "\n";
-    const Evaluation train = evaluate(model, data.train, train_indices, tta);
+    const Evaluation train = evaluate(model, data.train, train_indices);
     const Evaluation test = evaluate(model, data.test, test_indices, tta);
     report_evaluation(directory, train, test, std::cout);
     std::cout << "\nResults in " << directory << "/\n";

@@ -19,8 +19,9 @@ std::string known_architectures();
 void add_data_option(CLI::App &command, std::vector<std::string> &data);
 
 // Evaluates on the run's training split (the images it learned from, as the
-// report's "train accuracy" does) and on the test set, each image as given or
-// averaged over the test-time transforms `tta`; prints and writes it all.
+// report's "train accuracy" does) and on the test set, whose images are each
+// averaged over the test-time transforms `tta` when there are any; prints
+// and writes it all.
 void evaluate_and_report(Model &model, const DataSplit &data, const TrainSettings &settings,
                          const std::string &directory, const std::vector<ImageTransform> &tta = {});
 

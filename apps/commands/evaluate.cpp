@@ -33,8 +33,8 @@ CLI::App &add_evaluate_command(CLI::App &app, EvaluateOptions &options) {
         ->capture_default_str()
         ->check(CLI::Range(int64_t{1}, int64_t{8192}));
     command.add_option("--tta", options.tta,
-                       "Test-time augmentation, probabilities averaged: none; flip (the image and its mirror); "
-                       "shift (and its four 1-pixel shifts); all (both: 10)")
+                       "Test-time augmentation of the test set, probabilities averaged: none; flip (each image "
+                       "and its mirror); shift (and its four 1-pixel shifts); all (both: 10)")
         ->default_str("as the run that wrote the checkpoint, e.g. none")
         ->check(CLI::IsMember({"none", "flip", "shift", "all"}));
     return command;
