@@ -6,8 +6,11 @@
 #include "files.h"
 
 #include "tailor/experiment/experiment.h"
+#include "tailor/util/error.h"
 
 #include <boost/test/unit_test.hpp>
+
+#include <algorithm>
 
 #include <cmath>
 #include <sstream>
@@ -65,8 +68,36 @@ BOOST_AUTO_TEST_CASE(presets_plan_the_reports_tables) {
     BOOST_TEST(jobs[3].seed == "1");
     BOOST_TEST(jobs[9].architecture == "cnn3-noise");
     request.presets = {"grid"};
-    request.grid = {{0.001, 0.0005}, {0.2, 0.3, 0.4}, {32, 128}};
-    BOOST_TEST(tailor::plan_jobs(request).size() == 12u);
+    request.grid.learning_rates = {0.001, 0.0005};
+    request.grid.dropout_rates = {0.2, 0.3, 0.4};
+    request.grid.batches = {32, 128};
+    const auto grid = tailor::plan_jobs(request);
+    BOOST_TEST(grid.size() == 12u);
+    BOOST_TEST(grid[0].label == "grid-lr0.001-batch32-dropout0.2", "labels as before, so old grids resume");
+}
+
+// The new axes are searched only when given; a recipe reaches every run,
+// whose epochs are then the recipe's unless --epochs says otherwise.
+BOOST_AUTO_TEST_CASE(grid_axes_and_recipes_reach_the_runs) {
+    tailor::ExperimentRequest request;
+    request.presets = {"grid"};
+    request.recipe = "fast";
+    request.grid.label_smoothings = {0, 0.1};
+    request.grid.shifts = {0, 1, 2};
+    const auto jobs = tailor::plan_jobs(request);
+    BOOST_TEST(jobs.size() == 6u);
+    BOOST_TEST(jobs[5].label == "grid-smoothing0.1-shift2");
+    const auto &args = jobs[5].arguments;
+    auto has = [&](const std::string &flag, const std::string &value) {
+        const auto at = std::find(args.begin(), args.end(), flag);
+        return at != args.end() && at + 1 != args.end() && at[1] == value;
+    };
+    BOOST_TEST(has("--recipe", "fast"));
+    BOOST_TEST(has("--label-smoothing", "0.1"));
+    BOOST_TEST(has("--shift", "2"));
+    BOOST_TEST((std::find(args.begin(), args.end(), "--epochs") == args.end()), "epochs: the recipe's");
+    request.grid = {};
+    BOOST_CHECK_THROW(tailor::plan_jobs(request), tailor::Error);
 }
 
 BOOST_AUTO_TEST_CASE(tiny_experiment_tables_and_resume) {
