@@ -30,9 +30,9 @@ CLI::Option *setting(CLI::App &command, TrainOptions &options, const std::string
 
 void add_recipe_options(CLI::App &command, TrainOptions &options) {
     setting(command, options, "--recipe", &TrainSettings::recipe,
-            "Defaults to start from: report (the report's Keras recipe, the default), best (highest accuracy: "
-            "augmentation, label smoothing, weight averaging, one-cycle), fast (the shortest budget to 0.925); "
-            "flags given override it")
+            "Defaults to start from; flags given override them. report: the report's Keras recipe (the "
+            "default). best, the highest accuracy: " + describe_recipe("best") + ". fast, the shortest budget "
+            "to 0.925: " + describe_recipe("fast"))
         ->capture_default_str()
         ->check(CLI::IsMember(recipe_names()));
     setting(command, options, "--warmup", &TrainSettings::warmup_epochs,

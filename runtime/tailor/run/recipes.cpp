@@ -2,6 +2,8 @@
 
 #include "tailor/util/error.h"
 
+#include <sstream>
+
 namespace tailor {
 namespace {
 
@@ -23,6 +25,17 @@ TrainSettings modern(int64_t epochs) {
     return s;
 }
 
+// Each setting as text, in field order.
+std::vector<std::string> field_texts(const TrainSettings &settings) {
+    std::vector<std::string> texts;
+    boost::pfr::for_each_field(settings, [&](const auto &field) {
+        std::ostringstream out;
+        out << field;
+        texts.push_back(out.str());
+    });
+    return texts;
+}
+
 }  // namespace
 
 std::vector<std::string> recipe_names() { return {"report", "best", "fast"}; }
@@ -38,6 +51,16 @@ TrainSettings recipe_settings(const std::string &name) {
     }
     settings.recipe = name;
     return settings;
+}
+
+std::string describe_recipe(const std::string &name) {
+    const std::vector<std::string> recipe = field_texts(recipe_settings(name)), report = field_texts({});
+    std::string text;
+    for (std::size_t i = 0; i < recipe.size(); i++) {
+        if (recipe[i] == report[i] || std::string(kTrainSettingNames[i]) == "recipe") continue;
+        text += (text.empty() ? "" : ", ") + std::string(kTrainSettingNames[i]) + " " + recipe[i];
+    }
+    return text.empty() ? "the report's settings" : text;
 }
 
 }  // namespace tailor

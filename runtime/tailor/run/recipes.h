@@ -19,4 +19,7 @@ std::vector<std::string> recipe_names();
 // Throws Error for an unknown name.
 TrainSettings recipe_settings(const std::string &name);
 
+// What a recipe changes from the report's, e.g. "epochs 50, batch 128, ...".
+std::string describe_recipe(const std::string &name);
+
 }  // namespace tailor
