@@ -36,7 +36,7 @@ CLI::App &add_evaluate_command(CLI::App &app, EvaluateOptions &options) {
                        "Test-time augmentation of the test set, probabilities averaged: none; flip (each image "
                        "and its mirror); shift (and its four 1-pixel shifts); all (both: 10)")
         ->default_str("as the run that wrote the checkpoint, e.g. none")
-        ->check(CLI::IsMember({"none", "flip", "shift", "all"}));
+        ->check(CLI::IsMember(kTtaNames));
     return command;
 }
 

@@ -66,7 +66,7 @@ void add_recipe_options(CLI::App &command, TrainOptions &options) {
     setting(command, options, "--tta", &TrainSettings::tta,
             "Test-time augmentation of the final evaluation (as tailor evaluate --tta): none, flip, shift, all")
         ->capture_default_str()
-        ->check(CLI::IsMember({"none", "flip", "shift", "all"}));
+        ->check(CLI::IsMember(kTtaNames));
 }
 
 }  // namespace
@@ -88,7 +88,7 @@ CLI::App &add_train_command(CLI::App &app, TrainOptions &options) {
             "constant (Keras's default); cosine: decays the rate to 0 over the epochs; linear: to 0 step by step; "
             "onecycle: up from lr/25 over 30% of the steps, then down along a cosine")
         ->capture_default_str()
-        ->check(CLI::IsMember({"constant", "cosine", "linear", "onecycle"}));
+        ->check(CLI::IsMember(kLearningRateSchedules));
     setting(command, options, "--dropout", &TrainSettings::dropout_rate,
             "Rate of every dropout layer (default: as the architecture declares, 0.2)")
         ->check(CLI::Range(0.0, 0.95));

@@ -39,7 +39,7 @@ std::vector<ImageTransform> tta_transforms(const std::string &name) {
         }
         return set;
     }
-    throw Error("--tta: unknown '" + name + "' (known: none, flip, shift, all)");
+    throw Error("--tta must be none, flip, shift or all, not '" + name + "'");
 }
 
 }  // namespace tailor

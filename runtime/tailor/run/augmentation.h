@@ -23,6 +23,7 @@ ImageTransform draw_transform(const TrainSettings &settings, uint64_t epoch, uin
 
 // --tta: none (no transforms), flip (the image and its mirror), shift (the
 // image and its four one-pixel shifts) or all (both, ten).
+inline const std::vector<std::string> kTtaNames = {"none", "flip", "shift", "all"};
 std::vector<ImageTransform> tta_transforms(const std::string &name);
 
 }  // namespace tailor

@@ -1,5 +1,6 @@
 #include "tailor/run/settings.h"
 
+#include "tailor/run/augmentation.h"
 #include "tailor/util/error.h"
 
 #include <algorithm>
@@ -30,8 +31,8 @@ double step_learning_rate(const TrainSettings &settings, int64_t epoch, std::siz
     } else if (settings.lr_schedule == "onecycle") {
         rate = one_cycle(lr, t);
     } else if (settings.lr_schedule != "constant") {
-        throw Error("unknown learning-rate schedule '" + settings.lr_schedule +
-                    "' (known: constant, cosine, linear, onecycle)");
+        throw Error("unknown learning-rate schedule '" + settings.lr_schedule + "' (known: constant, cosine, linear, "
+                    "onecycle)");
     }
     const double warmup_steps = settings.warmup_epochs * steps;
     if (warmup_steps > 0 && done < warmup_steps) rate *= (done + 1) / warmup_steps;
@@ -52,8 +53,8 @@ void check_settings(const TrainSettings &s) {
     require(s.augment_flip >= 0 && s.augment_flip <= 1, "--flip must be a probability");
     require(s.erase_size >= 0 && s.erase_size <= 28, "--erase-size must be between 0 and 28 pixels");
     require(s.erase_probability >= 0 && s.erase_probability <= 1, "--erase must be a probability");
-    require(s.tta == "none" || s.tta == "flip" || s.tta == "shift" || s.tta == "all",
-            "--tta must be none, flip, shift or all");
+    tta_transforms(s.tta);           // throws for an unknown name
+    step_learning_rate(s, 0, 0, 1);  // likewise for the schedule
 }
 
 }  // namespace tailor

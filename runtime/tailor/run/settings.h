@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <boost/pfr.hpp>
 
@@ -69,6 +70,7 @@ enum RunStream : uint64_t {
 //             down to lr/25e4 along a cosine (PyTorch's OneCycleLR defaults)
 // Warm-up multiplies it by the share of the warm-up's steps done.
 double step_learning_rate(const TrainSettings &settings, int64_t epoch, std::size_t step, std::size_t steps);
+inline const std::vector<std::string> kLearningRateSchedules = {"constant", "cosine", "linear", "onecycle"};
 
 // Throws Error for a setting out of its range (one line naming the flag).
 void check_settings(const TrainSettings &settings);

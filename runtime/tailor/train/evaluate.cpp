@@ -17,19 +17,27 @@ std::vector<std::string> class_names() { return {std::begin(kClassNames), std::e
 
 namespace {
 
+// Buffers of test-time augmentation, sized once for the model's batch.
+struct TtaScratch {
+    std::vector<float> one;
+    std::vector<double> sum;
+    std::vector<ImageTransform> transforms;
+};
+
 // One batch's probabilities into `probabilities`; returns its summed loss.
 // With test-time transforms, the mean of the probabilities over them, and
 // the cross-entropy of that mean.
 double predict_batch(Model &model, const float *images, const int32_t *labels, int n,
-                     const std::vector<ImageTransform> &tta, float *probabilities) {
+                     const std::vector<ImageTransform> &tta, TtaScratch &scratch, float *probabilities) {
     if (tta.empty()) return model.predict(images, labels, nullptr, n, probabilities).loss_sum;
     const int classes = model.classes();
     const std::size_t size = static_cast<std::size_t>(n) * classes;
-    std::vector<float> one(size);
-    std::vector<double> sum(size, 0.0);
+    std::vector<float> &one = scratch.one;
+    std::vector<double> &sum = scratch.sum;
+    std::fill_n(sum.begin(), size, 0.0);
     for (const ImageTransform &transform : tta) {
-        const std::vector<ImageTransform> transforms(n, transform);
-        model.predict(images, labels, transforms.data(), n, one.data());
+        std::fill_n(scratch.transforms.begin(), n, transform);
+        model.predict(images, labels, scratch.transforms.data(), n, one.data());
         for (std::size_t i = 0; i < size; i++) sum[i] += one[i];
     }
     double loss_sum = 0;
@@ -59,11 +67,14 @@ Evaluation evaluate(Model &model, const Dataset &data, std::vector<uint32_t> ind
     result.predicted.resize(indices.size());
     result.truth.resize(indices.size());
     double loss_sum = 0;
+    TtaScratch scratch{std::vector<float>(static_cast<std::size_t>(batch) * classes),
+                       std::vector<double>(static_cast<std::size_t>(batch) * classes),
+                       std::vector<ImageTransform>(batch)};
     for (std::size_t start = 0; start < indices.size(); start += batch) {
         const int n = static_cast<int>(std::min<std::size_t>(batch, indices.size() - start));
         fill_batch(data, indices.data() + start, n, images.data(), labels.data());
         float *probabilities = result.probabilities.data() + start * classes;
-        loss_sum += predict_batch(model, images.data(), labels.data(), n, tta, probabilities);
+        loss_sum += predict_batch(model, images.data(), labels.data(), n, tta, scratch, probabilities);
         for (int i = 0; i < n; i++) {
             const float *p = probabilities + static_cast<std::size_t>(i) * classes;
             const int predicted = static_cast<int>(std::max_element(p, p + classes) - p);
