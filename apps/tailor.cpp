@@ -12,9 +12,11 @@
 
 #include "tailor/nn/kernel_call.h"
 #include "tailor/util/error.h"
+#include "tailor/util/stop_signals.h"
 
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <iostream>
 
 namespace {
@@ -64,8 +66,14 @@ int run(int argc, char **argv) {
 }  // namespace
 
 int main(int argc, char **argv) {
+    // A file-size limit (ulimit -f) makes a write fail with EFBIG, which is
+    // reported, instead of killing tailor mid-write.
+    std::signal(SIGXFSZ, SIG_IGN);
     try {
         return run(argc, argv);
+    } catch (const tailor::Interrupted &e) {
+        std::cerr << "tailor: " << e.what() << "\n";
+        return 128 + e.signal();
     } catch (const tailor::Error &e) {
         std::cerr << "tailor: error: " << e.what() << "\n";
         return 1;

@@ -10,6 +10,8 @@
 
 #include <zlib.h>
 
+#include <cmath>
+#include <filesystem>
 #include <type_traits>
 
 using files::ScratchDirectory;
@@ -173,7 +175,28 @@ BOOST_AUTO_TEST_CASE(damaged_checkpoints_are_refused) {
     files::write_bytes(dir / "version.tlr", version);
     expect_refused(dir / "version.tlr", "checkpoint version 99 is not supported");
 
-    expect_refused(dir / "absent.tlr", "cannot open checkpoint");
+    expect_refused(dir / "absent.tlr", "no such file");
+    expect_refused(dir.path.string(), "is a directory, expected a file");
+    expect_refused("/dev/zero", "is not a regular file");
+
+    // Larger than any checkpoint (a sparse file: nothing of it is read).
+    files::write_bytes(dir / "huge.tlr", bytes);
+    std::filesystem::resize_file(dir / "huge.tlr", std::uintmax_t{300} << 20);
+    expect_refused(dir / "huge.tlr", "too large for a checkpoint");
+}
+
+BOOST_AUTO_TEST_CASE(checkpoints_with_unusable_settings_are_refused) {
+    // Well-formed, checksum and all, but with settings no run could have.
+    ScratchDirectory dir;
+    const auto model = tailor::make_model("mlp", 1);
+    auto nan_rate = sample(*model);
+    nan_rate.settings.learning_rate = std::nan("");
+    tailor::save_checkpoint(dir / "nan.tlr", nan_rate);
+    expect_refused(dir / "nan.tlr", "holds settings tailor cannot use: --lr must be a positive number");
+    auto huge_batch = sample(*model);
+    huge_batch.settings.batch = int64_t{1} << 40;
+    tailor::save_checkpoint(dir / "batch.tlr", huge_batch);
+    expect_refused(dir / "batch.tlr", "--batch must be between 1 and 8192");
 }
 
 BOOST_AUTO_TEST_CASE(checkpoint_of_another_architecture_is_refused) {

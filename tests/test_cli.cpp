@@ -77,6 +77,12 @@ BOOST_AUTO_TEST_CASE(bad_flags_are_one_line_errors) {
     expect_failure(dir, "train --epochs many", "--epochs");
     expect_failure(dir, "train --batch -3", "--batch");
     expect_failure(dir, "train --lr -1", "--lr");
+    for (const char *flag : {"--lr nan", "--lr inf", "--dropout nan", "--label-smoothing nan", "--ema -nan",
+                             "--flip nan", "--warmup inf", "--validation-split nan", "--noise-stddev nan"}) {
+        expect_failure(dir, std::string("train ") + flag + " --out " + (dir / "run"), std::string(flag).substr(0, std::string(flag).find(' ')));
+    }
+    expect_failure(dir, "experiment --grid-lr 0.001,nan --preset grid --out " + (dir / "exp"), "--grid-lr");
+    expect_failure(dir, "experiment --grid-dropout inf --preset grid --out " + (dir / "exp"), "--grid-dropout");
     expect_failure(dir, "train --lr-schedule step", "--lr-schedule");
     expect_failure(dir, "train --arch resnet --out " + (dir / "run"), "unknown architecture 'resnet'");
     expect_failure(dir, "evaluate", "--checkpoint");
@@ -97,7 +103,10 @@ BOOST_AUTO_TEST_CASE(bad_inputs_are_one_line_errors) {
     ScratchDirectory dir;
     expect_failure(dir, "train --data " + (dir / "none") + " --out " + (dir / "run"), "no such directory");
     expect_failure(dir, "train --resume --out " + (dir / "empty"), "no checkpoint to resume from");
-    expect_failure(dir, "evaluate --checkpoint " + (dir / "absent.tlr"), "cannot open checkpoint");
+    expect_failure(dir, "evaluate --checkpoint " + (dir / "absent.tlr"), "no such file");
+    expect_failure(dir, "evaluate --checkpoint " + dir.path.string(), dir.path.string() + ": is a directory");
+    files::write_text(dir / "file", "");
+    expect_failure(dir, "train --out " + (dir / "file/run"), (dir / "file/run") + ": cannot create the output directory");
     files::write_text(dir / "junk.tlr", "this is not a checkpoint, but long enough to have a header");
     expect_failure(dir, "evaluate --checkpoint " + (dir / "junk.tlr"), "not a tailor checkpoint");
     files::write_text(dir / "bad.csv", "label,pixel1\n1,2\n");

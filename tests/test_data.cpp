@@ -8,6 +8,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <sys/resource.h>
+
 using files::ScratchDirectory;
 
 namespace {
@@ -83,7 +85,7 @@ BOOST_AUTO_TEST_CASE(idx_errors_name_the_file_and_problem) {
 BOOST_AUTO_TEST_CASE(truncated_and_corrupt_gzip_are_reported) {
     ScratchDirectory dir;
     const std::string labels = dir / "labels";
-    files::write_bytes(labels, files::idx_labels(5));
+    files::write_bytes(labels, files::idx_labels(50));
     files::write_gzip(dir / "whole.gz", files::idx_images(50));
     auto bytes = files::read_bytes(dir / "whole.gz");
 
@@ -98,6 +100,57 @@ BOOST_AUTO_TEST_CASE(truncated_and_corrupt_gzip_are_reported) {
     expect_error([&] { tailor::load_idx(dir / "corrupt.gz", labels); }, dir / "corrupt.gz", "gzip");
 }
 
+BOOST_AUTO_TEST_CASE(idx_counts_are_checked_before_anything_is_read) {
+    ScratchDirectory dir;
+    const std::string images = dir / "images", labels = dir / "labels";
+    files::write_bytes(images, files::idx_images(0));
+    files::write_bytes(labels, files::idx_labels(0));
+    expect_error([&] { tailor::load_idx(images, labels); }, images, "holds no images");
+
+    // A header that claims more images than tailor reads is refused at once.
+    auto huge = files::idx_images(1);
+    huge[4] = 0x7f;
+    files::write_bytes(images, huge);
+    expect_error([&] { tailor::load_idx(images, labels); }, images, "more than tailor reads");
+}
+
+// The process's peak resident memory so far, in MiB.
+long peak_memory_mib() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss / 1024;
+}
+
+BOOST_AUTO_TEST_CASE(a_decompression_bomb_stops_after_what_the_header_promised) {
+    // 3 images' worth of header, then 256 MiB of zeros compressed to about
+    // 256 KiB: reading stops one byte past the 3 images.
+    ScratchDirectory dir;
+    const std::string bomb = dir / "bomb.gz", labels = dir / "labels";
+    files::write_bytes(labels, files::idx_labels(3));
+    {
+        gzFile f = gzopen(bomb.c_str(), "wb9");
+        const auto header = files::idx_images(3);
+        gzwrite(f, header.data(), static_cast<unsigned>(header.size()));
+        const std::vector<uint8_t> zeros(1 << 20, 0);
+        for (int i = 0; i < 256; i++) gzwrite(f, zeros.data(), static_cast<unsigned>(zeros.size()));
+        gzclose(f);
+    }
+    const long before = peak_memory_mib();
+    expect_error([&] { tailor::load_idx(bomb, labels); }, bomb, "unexpected bytes after the 3 images");
+    BOOST_TEST(peak_memory_mib() - before < 32, "peak memory grew by " << peak_memory_mib() - before << " MiB");
+
+    // A header that promises a million images in a file that holds three:
+    // memory follows the bytes that arrive, not the promise.
+    constexpr uint32_t kPromised = 1000003;
+    auto lying = files::idx_images(3);
+    lying[4] = kPromised >> 24, lying[5] = (kPromised >> 16) & 0xff, lying[6] = (kPromised >> 8) & 0xff;
+    lying[7] = kPromised & 0xff;
+    files::write_gzip(dir / "lying.gz", lying);
+    files::write_bytes(labels, files::idx_labels(kPromised));
+    expect_error([&] { tailor::load_idx(dir / "lying.gz", labels); }, dir / "lying.gz", "truncated");
+    BOOST_TEST(peak_memory_mib() - before < 32, "peak memory grew by " << peak_memory_mib() - before << " MiB");
+}
+
 BOOST_AUTO_TEST_CASE(csv_loads_kaggle_layout) {
     ScratchDirectory dir;
     files::write_text(dir / "train.csv", files::csv_header() + files::csv_row(3, 0) + files::csv_row(9, 5));
@@ -110,6 +163,22 @@ BOOST_AUTO_TEST_CASE(csv_loads_kaggle_layout) {
     BOOST_TEST(data.image(1)[0] == 5);
     BOOST_TEST(data.image(1)[783] == (5 + 783) % 256);
     BOOST_TEST(tailor::load_csv(dir / "crlf.csv").labels[0] == 1);
+}
+
+BOOST_AUTO_TEST_CASE(csv_as_spreadsheets_save_it) {
+    // A UTF-8 byte-order mark, CRLF line ends and no final newline.
+    ScratchDirectory dir;
+    std::string text = "\xEF\xBB\xBF" + files::csv_header() + files::csv_row(4, 1) + files::csv_row(7, 2);
+    for (std::size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 2)) {
+        text.insert(at, "\r");
+    }
+    text.erase(text.size() - 2);
+    files::write_text(dir / "saved.csv", text);
+    const auto data = tailor::load_csv(dir / "saved.csv");
+    BOOST_TEST(data.size() == 2u);
+    BOOST_TEST(data.labels[0] == 4);
+    BOOST_TEST(data.labels[1] == 7);
+    BOOST_TEST(data.image(1)[783] == (2 + 783) % 256, "the last pixel of the unterminated row");
 }
 
 BOOST_AUTO_TEST_CASE(csv_errors_name_the_file_line_and_problem) {
@@ -137,6 +206,8 @@ BOOST_AUTO_TEST_CASE(csv_errors_name_the_file_line_and_problem) {
     negative.replace(2, 1, "-4");
     check(files::csv_header() + negative, "column 2 is not a non-negative integer");
     check(files::csv_header() + files::csv_row(1, 0) + "\n" + files::csv_row(1, 0), ":3: empty row");
+    check("", "is empty");
+    check(files::csv_header() + std::string(100000, '1'), ":2: longer than 16384 bytes");
 }
 
 BOOST_AUTO_TEST_CASE(data_sources_choose_idx_directory_or_csv_pair) {

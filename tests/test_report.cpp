@@ -153,7 +153,7 @@ BOOST_AUTO_TEST_CASE(a_directory_without_a_run_is_a_one_line_error) {
                                 " 2>" + (empty / "err");
     BOOST_TEST(std::system(command.c_str()) != 0);
     const std::string err = text_of(empty / "err");
-    BOOST_TEST(err.find("tailor: error: " + empty.path.string() + "/run.json: cannot open") == 0, err);
+    BOOST_TEST(err.find("tailor: error: " + empty.path.string() + "/run.json: no such file") == 0, err);
     BOOST_TEST(std::count(err.begin(), err.end(), '\n') == 1);
     BOOST_TEST(!std::filesystem::exists(empty / "report"), "nothing is written for a refused run");
 }

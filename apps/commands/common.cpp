@@ -3,7 +3,10 @@
 #include "tailor/train/evaluate.h"
 #include "tailor/run/split.h"
 
+#include <cmath>
+#include <functional>
 #include <iostream>
+#include <sstream>
 #include <numeric>
 
 namespace tailor::commands {
@@ -20,6 +23,31 @@ void add_data_option(CLI::App &command, std::vector<std::string> &data) {
                     "A directory of IDX files (gzip'd or not), or two Kaggle CSV files: TRAIN TEST "
                     "(default: " + std::string(kDefaultDataDirectory) + ")")
         ->expected(1, 2);
+}
+
+namespace {
+
+CLI::Validator finite_check(const std::string &description, std::function<bool(double)> accepts) {
+    return CLI::Validator(
+        [accepts](std::string &text) -> std::string {
+            double value = 0;
+            if (!CLI::detail::lexical_cast(text, value)) return "'" + text + "' is not a number";
+            if (!std::isfinite(value) || !accepts(value)) return "'" + text + "' is out of range";
+            return {};
+        },
+        description);
+}
+
+}  // namespace
+
+CLI::Validator finite_range(double min, double max) {
+    std::ostringstream description;
+    description << "FLOAT in [" << min << " - " << max << "]";
+    return finite_check(description.str(), [min, max](double value) { return value >= min && value <= max; });
+}
+
+CLI::Validator finite_positive() {
+    return finite_check("POSITIVE", [](double value) { return value > 0; });
 }
 
 void evaluate_and_report(Model &model, const DataSplit &data, const TrainSettings &settings,

@@ -18,6 +18,11 @@ std::string known_architectures();
 
 void add_data_option(CLI::App &command, std::vector<std::string> &data);
 
+// Checks of real-valued flags that, unlike CLI::Range and CLI::PositiveNumber,
+// also refuse nan and inf.
+CLI::Validator finite_range(double min, double max);
+CLI::Validator finite_positive();
+
 // Evaluates on the run's training split (the images it learned from, as the
 // report's "train accuracy" does) and on the test set, whose images are each
 // averaged over the test-time transforms `tta` when there are any; prints

@@ -5,7 +5,10 @@
 
 #include "tailor/nn/model.h"
 #include "tailor/run/recipes.h"
+#include "tailor/util/atomic_file.h"
+#include "tailor/util/directory_lock.h"
 #include "tailor/util/error.h"
+#include "tailor/util/stop_signals.h"
 
 #include <filesystem>
 #include <iostream>
@@ -24,22 +27,22 @@ CLI::App &add_experiment_command(CLI::App &app, ExperimentRequest &request) {
     command.add_option("--seeds", request.seeds, "...each trained with each of these seeds")->delimiter(',');
     command.add_option("--grid-lr", request.grid.learning_rates, "Grid: learning rates, e.g. 0.001,0.0005")
         ->delimiter(',')
-        ->check(CLI::PositiveNumber);
+        ->check(finite_positive());
     command.add_option("--grid-batch", request.grid.batches, "Grid: batch sizes, e.g. 32,128")
         ->delimiter(',')
         ->check(CLI::Range(int64_t{1}, int64_t{8192}));
     command.add_option("--grid-dropout", request.grid.dropout_rates, "Grid: dropout rates, e.g. 0.2,0.4")
         ->delimiter(',')
-        ->check(CLI::Range(0.0, 0.95));
+        ->check(finite_range(0.0, 0.95));
     command.add_option("--grid-smoothing", request.grid.label_smoothings, "Grid: label smoothing, e.g. 0,0.1")
         ->delimiter(',')
-        ->check(CLI::Range(0.0, 0.99));
+        ->check(finite_range(0.0, 0.99));
     command.add_option("--grid-shift", request.grid.shifts, "Grid: augmentation shifts in pixels, e.g. 0,1,2")
         ->delimiter(',')
         ->check(CLI::Range(int64_t{0}, int64_t{8}));
     command.add_option("--grid-ema", request.grid.ema_decays, "Grid: weight-average decays, e.g. 0,0.999")
         ->delimiter(',')
-        ->check(CLI::Range(0.0, 0.99999));
+        ->check(finite_range(0.0, 0.99999));
     command.add_option("--recipe", request.recipe, "Every run's recipe (tailor train --help); default: report")
         ->check(CLI::IsMember(recipe_names()));
     command.add_option("--epochs", request.epochs, "Epochs per run (default: the recipe's; the report's 50)")
@@ -63,6 +66,11 @@ void run_experiment_command(ExperimentRequest request) {
     if (request.out_directory.empty()) request.out_directory = "runs/experiment";
     for (const auto &arch : request.architectures) make_model(arch, 1);  // unknown names fail first
     if (!request.architectures.empty() && request.seeds.empty()) throw Error("--arch needs --seeds");
+    // A bad request fails before the directory is made; a resume reads its plan.
+    if (!std::filesystem::exists(std::filesystem::path(request.out_directory) / "plan.json")) plan_jobs(request);
+    const DirectoryLock lock(request.out_directory);
+    remove_abandoned_temporaries(request.out_directory);
+    catch_stop_signals();
     // Each run is this same binary, started again as `tailor train`.
     run_experiment(request, std::filesystem::read_symlink("/proc/self/exe").string(), std::cout);
 }

@@ -7,6 +7,9 @@
 #include "tailor/run/augmentation.h"
 #include "tailor/run/recipes.h"
 #include "tailor/train/train.h"
+#include "tailor/util/atomic_file.h"
+#include "tailor/util/directory_lock.h"
+#include "tailor/util/stop_signals.h"
 
 #include <unistd.h>
 
@@ -38,15 +41,15 @@ void add_recipe_options(CLI::App &command, TrainOptions &options) {
     setting(command, options, "--warmup", &TrainSettings::warmup_epochs,
             "Epochs over which the rate rises linearly from 0")
         ->capture_default_str()
-        ->check(CLI::Range(0.0, 1000.0));
+        ->check(finite_range(0.0, 1000.0));
     setting(command, options, "--label-smoothing", &TrainSettings::label_smoothing,
             "Share of each one-hot target spread over all classes")
         ->capture_default_str()
-        ->check(CLI::Range(0.0, 0.99));
+        ->check(finite_range(0.0, 0.99));
     setting(command, options, "--ema", &TrainSettings::ema_decay,
             "Decay of the weights' moving average, which validation, test and best.tlr use (0: off)")
         ->capture_default_str()
-        ->check(CLI::Range(0.0, 0.99999));
+        ->check(finite_range(0.0, 0.99999));
     setting(command, options, "--shift", &TrainSettings::augment_shift,
             "Augmentation: translate each training image by up to N pixels each way (zero-padded)")
         ->capture_default_str()
@@ -54,7 +57,7 @@ void add_recipe_options(CLI::App &command, TrainOptions &options) {
     setting(command, options, "--flip", &TrainSettings::augment_flip,
             "Augmentation: probability of mirroring a training image")
         ->capture_default_str()
-        ->check(CLI::Range(0.0, 1.0));
+        ->check(finite_range(0.0, 1.0));
     setting(command, options, "--erase-size", &TrainSettings::erase_size,
             "Augmentation: side of the square random erasing blanks (with --erase)")
         ->capture_default_str()
@@ -62,7 +65,7 @@ void add_recipe_options(CLI::App &command, TrainOptions &options) {
     setting(command, options, "--erase", &TrainSettings::erase_probability,
             "Augmentation: probability of erasing a square of --erase-size")
         ->capture_default_str()
-        ->check(CLI::Range(0.0, 1.0));
+        ->check(finite_range(0.0, 1.0));
     setting(command, options, "--tta", &TrainSettings::tta,
             "Test-time augmentation of the final evaluation (as tailor evaluate --tta): none, flip, shift, all")
         ->capture_default_str()
@@ -83,7 +86,7 @@ CLI::App &add_train_command(CLI::App &app, TrainOptions &options) {
         ->check(CLI::Range(int64_t{1}, int64_t{8192}));
     setting(command, options, "--lr", &TrainSettings::learning_rate, "Adam learning rate")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(finite_positive());
     setting(command, options, "--lr-schedule", &TrainSettings::lr_schedule,
             "constant (Keras's default); cosine: decays the rate to 0 over the epochs; linear: to 0 step by step; "
             "onecycle: up from lr/25 over 30% of the steps, then down along a cosine")
@@ -91,17 +94,17 @@ CLI::App &add_train_command(CLI::App &app, TrainOptions &options) {
         ->check(CLI::IsMember(kLearningRateSchedules));
     setting(command, options, "--dropout", &TrainSettings::dropout_rate,
             "Rate of every dropout layer (default: as the architecture declares, 0.2)")
-        ->check(CLI::Range(0.0, 0.95));
+        ->check(finite_range(0.0, 0.95));
     setting(command, options, "--noise-stddev", &TrainSettings::noise_stddev,
             "Deviation of every Gaussian noise layer (default: as declared, 0.1 in cnn3-noise)")
-        ->check(CLI::Range(0.0, 10.0));
+        ->check(finite_range(0.0, 10.0));
     setting(command, options, "--seed", &TrainSettings::seed,
             "Seed of the split, shuffles, initial weights, dropout and augmentation")
         ->capture_default_str();
     setting(command, options, "--validation-split", &TrainSettings::validation_fraction,
             "Fraction of the training images held out for validation")
         ->capture_default_str()
-        ->check(CLI::Range(0.0, 0.9));
+        ->check(finite_range(0.0, 0.9));
     setting(command, options, "--validation-from", &TrainSettings::validation_order,
             "shuffled: a seeded random sample; last: the last images, as Keras's validation_split")
         ->capture_default_str()
@@ -129,7 +132,11 @@ void run_train(const TrainOptions &options) {
     const std::string out_directory =
         options.out_directory.empty() ? "runs/" + settings.architecture : options.out_directory;
     make_model(settings.architecture, 1);  // an unknown --arch fails before the data loads
+    if (!options.resume) check_settings(settings);  // and bad settings before the directory is made
+    const DirectoryLock lock(out_directory);
+    remove_abandoned_temporaries(out_directory);
     const DataSplit data = load_data(options.data_sources);
+    catch_stop_signals();
     TrainRequest request;
     request.settings = settings;
     request.out_directory = out_directory;

@@ -1,16 +1,22 @@
 // The Kaggle CSV layout of Fashion-MNIST: header "label,pixel1,...,pixel784",
-// then one image per row: its label and 784 pixel values.
-#include "tailor/util/read_file.h"
+// then one image per row: its label and 784 pixel values. Read a line at a
+// time, each line at most kMaxLine bytes, so memory follows the rows read.
 #include "tailor/data/dataset.h"
 #include "tailor/util/error.h"
+#include "tailor/util/read_file.h"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 namespace tailor {
 namespace {
 
 constexpr int kFields = 1 + kImagePixels;
+// The longest row or header a spreadsheet writes, with room to spare
+// ("pixel784," is 9 bytes a column).
+constexpr std::size_t kMaxLine = 16 * 1024;
+constexpr char kByteOrderMark[] = "\xEF\xBB\xBF";
 
 class LineError {
 public:
@@ -21,18 +27,52 @@ private:
     std::string prefix_;
 };
 
-// Where the line starting at `from` ends: its '\n', or the end of the bytes.
-std::size_t line_end(const std::vector<uint8_t> &bytes, std::size_t from) {
-    while (from < bytes.size() && bytes[from] != '\n') from++;
-    return from;
-}
+// The file's lines, one at a time, without their "\n" or "\r\n".
+class LineReader {
+public:
+    explicit LineReader(const std::string &path) : file_(path) {}
+
+    // The next line into `line` (false at the end of the file).
+    bool next(std::string &line) {
+        line.clear();
+        if (at_ == end_ && !refill()) return false;
+        for (;;) {
+            const char *start = buffer_ + at_, *stop = static_cast<const char *>(std::memchr(start, '\n', end_ - at_));
+            const std::size_t take = stop ? static_cast<std::size_t>(stop - start) : end_ - at_;
+            if (line.size() + take > kMaxLine) {
+                throw LineError(file_.path(), number_ + 1)("longer than " + std::to_string(kMaxLine) +
+                                                           " bytes: not a row of this data set");
+            }
+            line.append(start, take);
+            at_ += take;
+            if (stop) {
+                at_++;
+                break;
+            }
+            if (!refill()) break;  // the last line, without a final newline
+        }
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        number_++;
+        return true;
+    }
+    std::size_t number() const { return number_; }
+    const std::string &path() const { return file_.path(); }
+
+private:
+    bool refill() {
+        at_ = 0;
+        end_ = file_.read_some(reinterpret_cast<uint8_t *>(buffer_), sizeof buffer_);
+        return end_ > 0;
+    }
+    InputFile file_;
+    char buffer_[1 << 16];
+    std::size_t at_ = 0, end_ = 0, number_ = 0;
+};
 
 // Checks the header: the first field must be "label" and there must be 785
-// fields. Returns where the rows start.
-std::size_t skip_header(const std::vector<uint8_t> &bytes, const std::string &path) {
-    const std::size_t stop = line_end(bytes, 0);
-    std::string header(bytes.begin(), bytes.begin() + stop);
-    if (!header.empty() && header.back() == '\r') header.pop_back();
+// fields. A UTF-8 byte-order mark before it is skipped.
+void check_header(std::string header, const std::string &path) {
+    if (header.rfind(kByteOrderMark, 0) == 0) header.erase(0, 3);
     if (header.rfind("label,", 0) != 0) {
         throw LineError(path, 1)("expected the header \"label,pixel1,...,pixel784\"");
     }
@@ -40,12 +80,11 @@ std::size_t skip_header(const std::vector<uint8_t> &bytes, const std::string &pa
     if (fields != kFields) {
         throw LineError(path, 1)("header has " + std::to_string(fields) + " columns, expected 785");
     }
-    return stop + 1;
 }
 
-// A row's label and 784 pixels, from the bytes [p, end) without the line
-// break, each checked for its range.
-void parse_row(const uint8_t *p, const uint8_t *end, const LineError &error, uint8_t (&row)[kFields]) {
+// A row's label and 784 pixels, each checked for its range.
+void parse_row(const std::string &text, const LineError &error, uint8_t (&row)[kFields]) {
+    const char *p = text.data(), *end = p + text.size();
     int field = 0;
     for (;;) {
         if (field == kFields) throw error("more than 785 values in the row");
@@ -74,27 +113,26 @@ void parse_row(const uint8_t *p, const uint8_t *end, const LineError &error, uin
 }  // namespace
 
 Dataset load_csv(const std::string &path) {
-    const std::vector<uint8_t> bytes = read_possibly_gzipped(path);
+    LineReader lines(path);
     Dataset data;
     data.source = path;
+    std::string line;
+    if (!lines.next(line)) throw file_error(path, "is empty, expected the header \"label,pixel1,...,pixel784\"");
+    check_header(line, path);
 
-    const std::size_t end = bytes.size();
-    std::size_t at = skip_header(bytes, path), line = 1;
     uint8_t row[kFields];
-    while (at < end) {
-        line++;
-        const std::size_t stop = line_end(bytes, at);
-        std::size_t content_end = stop;
-        if (content_end > at && bytes[content_end - 1] == '\r') content_end--;
-        if (content_end == at) {  // blank line: allowed only at the end
-            at = stop + 1;
-            if (at < end) throw LineError(path, line)("empty row");
-            break;
+    bool blank = false;  // a blank line is allowed only at the end
+    while (lines.next(line)) {
+        const LineError error(path, lines.number());
+        if (blank) throw LineError(path, lines.number() - 1)("empty row");
+        if (line.empty()) {
+            blank = true;
+            continue;
         }
-        parse_row(bytes.data() + at, bytes.data() + content_end, LineError(path, line), row);
+        if (data.size() == kMaxImages) throw error("more than " + std::to_string(kMaxImages) + " images");
+        parse_row(line, error, row);
         data.labels.push_back(row[0]);
         data.pixels.insert(data.pixels.end(), row + 1, row + kFields);
-        at = stop + 1;
     }
     if (data.size() == 0) throw file_error(path, "no images after the header");
     return data;

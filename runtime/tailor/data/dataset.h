@@ -11,6 +11,9 @@ namespace tailor {
 constexpr int kImageSide = 28;
 constexpr int kImagePixels = kImageSide * kImageSide;
 constexpr int kClasses = 10;
+// The most images a data file may hold (3.3 GB of pixels): a header that
+// claims more is refused before anything is read.
+constexpr std::size_t kMaxImages = std::size_t{1} << 22;
 
 struct Dataset {
     std::vector<uint8_t> pixels;  // image i at [i * kImagePixels, (i + 1) * kImagePixels)
@@ -22,11 +25,13 @@ struct Dataset {
 };
 
 // Reads an IDX image file and its label file (each gzip'd or not), checking
-// magic numbers, dimensions, counts and label range.
+// magic numbers, dimensions, counts (at least one image) and label range;
+// reads no more than the headers promise.
 Dataset load_idx(const std::string &images_path, const std::string &labels_path);
 
 // Reads the Kaggle CSV layout: a header "label,pixel1,...,pixel784", then one
-// image per row (gzip'd or not).
+// image per row (gzip'd or not; as spreadsheets save it too: a UTF-8
+// byte-order mark, CRLF line ends, no final newline). Reads a row at a time.
 Dataset load_csv(const std::string &path);
 
 struct DataSplit {

@@ -1,8 +1,9 @@
 // IDX files (the original MNIST format): a big-endian magic number
 // 0x000008NN (NN = number of dimensions), the extents, then unsigned bytes.
-#include "tailor/util/read_file.h"
+// The header says how many bytes follow; no more than that is read.
 #include "tailor/data/dataset.h"
 #include "tailor/util/error.h"
+#include "tailor/util/read_file.h"
 
 #include <cstdio>
 #include <string>
@@ -13,9 +14,8 @@ namespace {
 constexpr uint32_t kImagesMagic = 0x00000803;  // ubyte, 3 dimensions
 constexpr uint32_t kLabelsMagic = 0x00000801;  // ubyte, 1 dimension
 
-uint32_t big_endian_u32(const std::vector<uint8_t> &bytes, std::size_t at) {
-    return (uint32_t(bytes[at]) << 24) | (uint32_t(bytes[at + 1]) << 16) | (uint32_t(bytes[at + 2]) << 8) |
-           uint32_t(bytes[at + 3]);
+uint32_t big_endian_u32(const uint8_t *bytes) {
+    return (uint32_t(bytes[0]) << 24) | (uint32_t(bytes[1]) << 16) | (uint32_t(bytes[2]) << 8) | uint32_t(bytes[3]);
 }
 
 std::string hex(uint32_t value) {
@@ -24,31 +24,43 @@ std::string hex(uint32_t value) {
     return text;
 }
 
-// Checks the header and the payload size; returns the item count.
-std::size_t check_idx(const std::string &path, const std::vector<uint8_t> &bytes, uint32_t magic,
-                      std::size_t header_words, std::size_t item_bytes, const char *what) {
-    const std::size_t header = 4 * header_words;
-    if (bytes.size() < header) {
-        throw file_error(path, "truncated: " + std::to_string(bytes.size()) + " bytes, shorter than the " +
-                                   std::to_string(header) + "-byte IDX header");
+// Reads and checks the header (magic, item count, and for images the
+// extents); returns the item count.
+std::size_t read_header(InputFile &file, uint32_t magic, const char *what) {
+    uint8_t header[16];
+    const std::size_t size = magic == kImagesMagic ? 16 : 8;
+    const std::size_t got = file.read_some(header, size);
+    if (got < size) {
+        throw file_error(file.path(), "truncated: " + std::to_string(got) + " bytes, shorter than the " +
+                                          std::to_string(size) + "-byte IDX header");
     }
-    const uint32_t found = big_endian_u32(bytes, 0);
-    if (found != magic) {
-        throw file_error(path, "wrong magic number " + hex(found) + ", expected " + hex(magic) + " (IDX " + what +
-                                   " file)");
+    if (big_endian_u32(header) != magic) {
+        throw file_error(file.path(), "wrong magic number " + hex(big_endian_u32(header)) + ", expected " +
+                                          hex(magic) + " (IDX " + what + " file)");
     }
-    const std::size_t count = big_endian_u32(bytes, 4);
-    const std::size_t expected = header + count * item_bytes;
-    if (bytes.size() < expected) {
-        throw file_error(path, "truncated: header promises " + std::to_string(count) + " " + what + " (" +
-                                   std::to_string(expected) + " bytes) but the file has " +
-                                   std::to_string(bytes.size()) + " bytes");
+    if (magic == kImagesMagic) {
+        const uint32_t rows = big_endian_u32(header + 8), cols = big_endian_u32(header + 12);
+        if (rows != kImageSide || cols != kImageSide) {
+            throw file_error(file.path(), "images are " + std::to_string(rows) + "x" + std::to_string(cols) +
+                                              ", expected 28x28");
+        }
     }
-    if (bytes.size() > expected) {
-        throw file_error(path, std::to_string(bytes.size() - expected) + " unexpected bytes after the " +
-                                   std::to_string(count) + " " + what + " the header promises");
+    const std::size_t count = big_endian_u32(header + 4);
+    if (count == 0) throw file_error(file.path(), std::string("holds no ") + what);
+    if (count > kMaxImages) {
+        throw file_error(file.path(), "header promises " + std::to_string(count) + " " + what +
+                                          ", more than tailor reads (" + std::to_string(kMaxImages) + ")");
     }
     return count;
+}
+
+// The items the header promised, and nothing after them.
+std::vector<uint8_t> read_items(InputFile &file, std::size_t count, std::size_t item_bytes, const char *what) {
+    std::vector<uint8_t> items;
+    const std::string promised = "the " + std::to_string(count) + " " + what + " the header promises";
+    file.append_exactly(items, count * item_bytes, promised);
+    if (!file.at_end()) throw file_error(file.path(), "unexpected bytes after " + promised);
+    return items;
 }
 
 }  // namespace
@@ -57,31 +69,22 @@ Dataset load_idx(const std::string &images_path, const std::string &labels_path)
     Dataset data;
     data.source = images_path;
 
-    std::vector<uint8_t> images = read_possibly_gzipped(images_path);
-    if (images.size() >= 16 && big_endian_u32(images, 0) == kImagesMagic) {
-        const uint32_t rows = big_endian_u32(images, 8), cols = big_endian_u32(images, 12);
-        if (rows != kImageSide || cols != kImageSide) {
-            throw file_error(images_path, "images are " + std::to_string(rows) + "x" + std::to_string(cols) +
-                                              ", expected 28x28");
-        }
-    }
-    const std::size_t image_count = check_idx(images_path, images, kImagesMagic, 4, kImagePixels, "images");
-
-    std::vector<uint8_t> labels = read_possibly_gzipped(labels_path);
-    const std::size_t label_count = check_idx(labels_path, labels, kLabelsMagic, 2, 1, "labels");
+    InputFile images(images_path);
+    const std::size_t image_count = read_header(images, kImagesMagic, "images");
+    InputFile labels(labels_path);
+    const std::size_t label_count = read_header(labels, kLabelsMagic, "labels");
     if (label_count != image_count) {
         throw file_error(labels_path, "has " + std::to_string(label_count) + " labels but " + images_path + " has " +
                                           std::to_string(image_count) + " images");
     }
+    data.labels = read_items(labels, label_count, 1, "labels");
     for (std::size_t i = 0; i < label_count; i++) {
-        const uint8_t label = labels[8 + i];
-        if (label >= kClasses) {
-            throw file_error(labels_path, "label " + std::to_string(label) + " of item " + std::to_string(i) +
-                                              " is out of range 0-9");
+        if (data.labels[i] >= kClasses) {
+            throw file_error(labels_path, "label " + std::to_string(data.labels[i]) + " of item " +
+                                              std::to_string(i) + " is out of range 0-9");
         }
     }
-    data.pixels.assign(images.begin() + 16, images.end());
-    data.labels.assign(labels.begin() + 8, labels.end());
+    data.pixels = read_items(images, image_count, kImagePixels, "images");
     return data;
 }
 

@@ -3,6 +3,8 @@
 #include "tailor/util/atomic_file.h"
 #include "tailor/util/error.h"
 #include "tailor/util/html.h"
+#include "tailor/util/read_file.h"
+#include "tailor/util/stop_signals.h"
 
 #include <nlohmann/json.hpp>
 
@@ -12,11 +14,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
+#include <set>
 #include <numeric>
 #include <random>
 #include <sstream>
@@ -66,11 +71,13 @@ Job job_from_json(const json &j) {
     return {j.at("table"), j.at("label"), j.at("architecture"), j.at("seed"), j.at("options"), j.at("arguments")};
 }
 
+// Plans and run records are a few KiB; far larger is not one.
+constexpr std::size_t kMaxJsonBytes = std::size_t{64} << 20;
+
 json read_json(const fs::path &path) {
-    std::ifstream in(path);
-    if (!in) throw file_error(path.string(), "cannot open");
+    const std::string text = read_small_file(path.string(), kMaxJsonBytes, "a tailor JSON file");
     try {
-        return json::parse(in);
+        return json::parse(text);
     } catch (const json::exception &e) {
         throw file_error(path.string(), std::string("not valid JSON: ") + e.what());
     }
@@ -184,12 +191,7 @@ std::vector<Job> load_or_plan(const ExperimentRequest &request, const fs::path &
     std::vector<Job> jobs;
     const bool resuming = fs::exists(plan_path);
     if (resuming) {
-        const json plan = read_json(plan_path);
-        try {
-            for (const auto &j : plan.at("jobs")) jobs.push_back(job_from_json(j));
-        } catch (const json::exception &e) {
-            throw file_error(plan_path.string(), std::string("not an experiment plan: ") + e.what());
-        }
+        jobs = read_plan(plan_path.string());
         out << "Resuming the experiment in " << dir.string() << "\n";
     } else {
         jobs = plan_jobs(request);  // a bad request fails here, before anything is written
@@ -214,7 +216,7 @@ public:
             std::ostream &out)
         : jobs_(jobs), dir_(dir), binary_(tailor_binary), out_(out), slot_busy_(slots, false) {}
 
-    bool failed() const { return !failure_.empty(); }
+    bool failed() const { return !failure_.empty() || stop_signal() != 0; }
 
     // Starts job `index` once a slot is free, unless a run failed meanwhile.
     void start(std::size_t index) {
@@ -236,6 +238,11 @@ public:
     // Waits for every run; throws the first failure.
     void finish() {
         while (!running_.empty()) wait_for_one();
+        if (const int signal = stop_signal()) {
+            throw Interrupted(signal, std::string("stopped by ") + signal_name(signal) + "; finished runs are kept " +
+                                          "and the others continue from their last epoch when the same tailor " +
+                                          "experiment command runs again");
+        }
         if (failed()) throw Error(failure_);
     }
 
@@ -250,10 +257,23 @@ private:
         return cores;
     }
 
+    // Waits for a run to end. On a caught SIGINT or SIGTERM, passes SIGTERM
+    // on to the runs (each stops at its next step, its last epoch kept).
     void wait_for_one() {
-        int status = 0;
-        const pid_t pid = wait(&status);
-        if (pid > 0 && running_.count(pid)) finished(pid, WIFEXITED(status) ? WEXITSTATUS(status) : 128);
+        for (;;) {
+            int status = 0;
+            const pid_t pid = waitpid(-1, &status, WNOHANG);
+            if (pid > 0) {
+                if (running_.count(pid)) finished(pid, WIFEXITED(status) ? WEXITSTATUS(status) : 128);
+                return;
+            }
+            if (pid < 0 && errno != EINTR) return;  // no run left
+            if (stop_signal() != 0 && !passed_on_) {
+                for (const auto &run : running_) kill(run.first, SIGTERM);
+                passed_on_ = true;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
     }
 
     void finished(pid_t pid, int status) {
@@ -263,7 +283,7 @@ private:
         const Job &job = jobs_[index];
         const fs::path run_dir = dir_ / "runs" / job.label;
         if (status != 0) {
-            if (failure_.empty()) {
+            if (failure_.empty() && stop_signal() == 0) {
                 failure_ = "run " + job.label + " failed (exit status " + std::to_string(status) + "); see " +
                            (run_dir / "log.txt").string();
             }
@@ -281,6 +301,7 @@ private:
     std::vector<bool> slot_busy_;
     std::map<pid_t, std::pair<std::size_t, int>> running_;  // pid -> (job, slot)
     std::string failure_;
+    bool passed_on_ = false;  // the stop signal, to the runs
 };
 
 // Runs the jobs not yet done; those a previous attempt finished are kept.
@@ -406,6 +427,28 @@ std::vector<Job> grid_jobs(const ExperimentRequest &request) {
 }
 
 }  // namespace
+
+std::vector<Job> read_plan(const std::string &path) {
+    const json plan = read_json(path);
+    std::vector<Job> jobs;
+    try {
+        for (const auto &j : plan.at("jobs")) jobs.push_back(job_from_json(j));
+    } catch (const json::exception &e) {
+        throw file_error(path, std::string("not an experiment plan: ") + e.what());
+    }
+    std::set<std::string> labels;
+    for (const Job &job : jobs) {
+        // A label names a run directory under runs/: nothing that leaves it.
+        const bool plain = !job.label.empty() && job.label != "." && job.label != ".." &&
+                           std::all_of(job.label.begin(), job.label.end(), [](char c) {
+                               return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+                           });
+        if (!plain) throw file_error(path, "job label '" + job.label + "' is not a plain directory name");
+        if (!labels.insert(job.label).second) throw file_error(path, "job label '" + job.label + "' repeats");
+    }
+    if (jobs.empty()) throw file_error(path, "plans no jobs");
+    return jobs;
+}
 
 std::vector<Job> plan_jobs(const ExperimentRequest &request) {
     std::vector<Job> jobs;

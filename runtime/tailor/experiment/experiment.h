@@ -45,6 +45,10 @@ struct ExperimentRequest {
 // here, once; the plan saved with the experiment keeps it for a resume.
 std::vector<Job> plan_jobs(const ExperimentRequest &request);
 
+// The jobs of a saved plan (plan.json), each label checked to be a plain
+// directory name, no label twice.
+std::vector<Job> read_plan(const std::string &path);
+
 // Runs (or resumes) the experiment: finished jobs are kept, unfinished ones
 // continue from their checkpoints. Writes one table per question as CSV
 // (TABLE.csv, and TABLE-seeds.csv for runs repeated over seeds) and Markdown

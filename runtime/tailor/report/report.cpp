@@ -3,6 +3,7 @@
 #include "tailor/util/atomic_file.h"
 #include "tailor/report/charts.h"
 #include "tailor/util/error.h"
+#include "tailor/util/read_file.h"
 #include "tailor/util/html.h"
 #include "tailor/metrics/metrics.h"
 #include "tailor/report/png.h"
@@ -31,9 +32,12 @@ struct Prediction {
     float confidence = 0;  // probability of the predicted class
 };
 
+// Ten thousand rows of about 100 bytes; far larger is not tailor's.
+constexpr std::size_t kMaxPredictionsBytes = std::size_t{64} << 20;
+
 std::vector<Prediction> read_predictions(const std::string &path) {
-    std::ifstream in(path);
-    if (!in) throw file_error(path, "cannot open (evaluate the run first)");
+    if (!std::filesystem::exists(path)) throw file_error(path, "no such file (evaluate the run first)");
+    std::istringstream in(read_small_file(path, kMaxPredictionsBytes, "a predictions file"));
     std::vector<Prediction> predictions;
     std::string line;
     std::getline(in, line);  // header

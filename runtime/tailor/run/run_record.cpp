@@ -2,16 +2,19 @@
 
 #include "tailor/util/atomic_file.h"
 #include "tailor/util/error.h"
+#include "tailor/util/read_file.h"
 
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
-#include <fstream>
 
 namespace tailor {
 namespace {
 
 using nlohmann::json;
+
+// A run record is a few KiB for each hundred epochs.
+constexpr std::size_t kMaxRunRecordBytes = std::size_t{64} << 20;
 
 json settings_json(const TrainSettings &settings) {
     json object;
@@ -41,11 +44,11 @@ void write_run_record(const std::string &directory, const TrainSettings &setting
 
 RunRecord read_run_record(const std::string &directory) {
     const std::string path = (std::filesystem::path(directory) / "run.json").string();
-    std::ifstream file(path);
-    if (!file) throw file_error(path, "cannot open (is this a tailor run directory?)");
+    if (!std::filesystem::exists(path)) throw file_error(path, "no such file (is this a tailor run directory?)");
+    const std::string text = read_small_file(path, kMaxRunRecordBytes, "a run record");
     RunRecord record;
     try {
-        const json run = json::parse(file);
+        const json run = json::parse(text);
         std::size_t field = 0;
         boost::pfr::for_each_field(record.settings, [&](auto &value) {
             const char *name = kTrainSettingNames[field++];

@@ -43,9 +43,16 @@ void check_settings(const TrainSettings &s) {
     auto require = [](bool ok, const std::string &problem) {
         if (!ok) throw Error(problem);
     };
-    require(s.batch >= 1, "--batch must be at least 1");
-    require(s.epochs >= 1, "--epochs must be at least 1");
+    // Every comparison below is false for NaN, so NaN fails each.
+    require(s.batch >= 1 && s.batch <= 8192, "--batch must be between 1 and 8192");
+    require(s.epochs >= 1 && s.epochs <= 100000, "--epochs must be between 1 and 100000");
+    require(std::isfinite(s.learning_rate) && s.learning_rate > 0, "--lr must be a positive number");
+    require(s.beta1 >= 0 && s.beta1 < 1 && s.beta2 >= 0 && s.beta2 < 1, "Adam's betas must be in [0, 1)");
+    require(std::isfinite(s.epsilon) && s.epsilon > 0, "Adam's epsilon must be a positive number");
     require(s.dropout_rate < 1, "--dropout must be below 1");
+    require(s.noise_stddev <= 10, "--noise-stddev must be at most 10");
+    require(s.validation_fraction >= 0 && s.validation_fraction < 1, "--validation-split must be in [0, 1)");
+    require(s.train_limit >= 0 && s.test_limit >= 0, "--limit and --test-limit must not be negative");
     require(s.warmup_epochs >= 0 && s.warmup_epochs <= s.epochs, "--warmup must be between 0 and --epochs");
     require(s.label_smoothing >= 0 && s.label_smoothing < 1, "--label-smoothing must be in [0, 1)");
     require(s.ema_decay >= 0 && s.ema_decay < 1, "--ema must be in [0, 1)");

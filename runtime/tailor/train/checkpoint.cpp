@@ -2,18 +2,21 @@
 
 #include "tailor/util/atomic_file.h"
 #include "tailor/util/error.h"
+#include "tailor/util/read_file.h"
 
 #include <zlib.h>
 
 #include <bit>
 #include <cstring>
-#include <fstream>
+#include <span>
 #include <type_traits>
 
 namespace tailor {
 namespace {
 
 constexpr char kMagic[8] = {'T', 'A', 'I', 'L', 'O', 'R', 'C', 'K'};
+// Far more than the largest network's weights, Adam moments and average.
+constexpr std::size_t kMaxCheckpointBytes = std::size_t{256} << 20;
 
 // Appends little-endian values (every target tailor builds for is
 // little-endian; checked at compile time).
@@ -112,9 +115,8 @@ void save_checkpoint(const std::string &path, const Checkpoint &c) {
 }
 
 Checkpoint load_checkpoint(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw file_error(path, "cannot open checkpoint");
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string file = read_small_file(path, kMaxCheckpointBytes, "a checkpoint");
+    const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t *>(file.data()), file.size());
     if (bytes.size() < sizeof kMagic + 8 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
         throw file_error(path, "not a tailor checkpoint (bad magic)");
     }
@@ -171,6 +173,11 @@ Checkpoint load_checkpoint(const std::string &path) {
     }
     if (!c.averaged.empty() && c.averaged.size() != c.parameters.size()) {
         r.fail("averaged parameters do not match the parameter count");
+    }
+    try {
+        check_settings(c.settings);
+    } catch (const Error &e) {
+        r.fail(std::string("holds settings tailor cannot use: ") + e.what());
     }
     return c;
 }

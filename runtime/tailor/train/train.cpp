@@ -8,6 +8,7 @@
 #include "tailor/train/evaluate.h"
 #include "tailor/nn/kernel_call.h"
 #include "tailor/util/random.h"
+#include "tailor/util/stop_signals.h"
 #include "tailor/run/augmentation.h"
 #include "tailor/run/run_record.h"
 
@@ -149,6 +150,7 @@ Run open_or_resume(const TrainRequest &request) {
 struct EpochTotals {
     double loss_sum = 0;
     long correct = 0;
+    bool stopped = false;  // by a caught SIGINT or SIGTERM, before the epoch's end
 };
 
 // The decay of the weights' average at Adam step `step` (from 1): lower at
@@ -187,6 +189,10 @@ EpochTotals train_epoch(Run &run, const Dataset &data, const std::vector<uint32_
     std::size_t counted = 0;  // images whose loss and accuracy are in the totals
     auto last_draw = start;
     for (std::size_t s = 0; s < steps; s++) {
+        if (stop_signal() != 0) {
+            totals.stopped = true;
+            break;
+        }
         const std::size_t first = s * batch;
         const int n = static_cast<int>(std::min<std::size_t>(batch, order.size() - first));
         fill_batch(data, order.data() + first, n, images.data(), labels.data());
@@ -262,6 +268,20 @@ Evaluation evaluate_classifier(Run &run, const Dataset &data, const std::vector<
     return result;
 }
 
+// What a run stopped by a signal says: what its checkpoint holds, and how to go on.
+Interrupted stopped_during(const Run &run, int64_t epoch) {
+    const int signal = stop_signal();
+    std::string message = std::string("stopped by ") + signal_name(signal) + " during epoch " +
+                          std::to_string(epoch + 1) + "; ";
+    if (run.state.epochs_done == 0) {
+        message += "no epoch had finished, so there is nothing to resume";
+    } else {
+        message += run.checkpoint_path() + " holds " + std::to_string(run.state.epochs_done) +
+                   " epochs; continue with: tailor train --out " + run.dir.string() + " --resume";
+    }
+    return Interrupted(signal, message);
+}
+
 }  // namespace
 
 TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostream &out) {
@@ -290,6 +310,7 @@ TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostrea
         const auto start = Clock::now();
         const EpochTotals totals =
             train_epoch(run, data, outcome.train_indices, epoch, adam, request.progress_bar, out);
+        if (totals.stopped) throw stopped_during(run, epoch);
         const double train_seconds = seconds_since(start);
         EpochRecord record;
         record.loss = totals.loss_sum / images;

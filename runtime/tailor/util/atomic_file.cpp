@@ -11,8 +11,31 @@
 
 namespace tailor {
 
+namespace {
+
+constexpr std::string_view kTemporaryMark = ".tmp.";
+
+// NAME.tmp.DIGITS, as write_file_atomically names its temporary files.
+bool is_temporary(const std::string &name) {
+    const std::size_t mark = name.rfind(kTemporaryMark);
+    if (mark == std::string::npos || mark == 0) return false;
+    const std::string pid = name.substr(mark + kTemporaryMark.size());
+    return !pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos;
+}
+
+}  // namespace
+
+void remove_abandoned_temporaries(const std::string &directory) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(directory, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+        if (it->is_regular_file(ec) && is_temporary(it->path().filename().string())) fs::remove(it->path(), ec);
+    }
+}
+
 void write_file_atomically(const std::string &path, std::string_view content) {
-    const std::string temporary = path + ".tmp." + std::to_string(getpid());
+    const std::string temporary = path + std::string(kTemporaryMark) + std::to_string(getpid());
     const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) throw file_error(path, std::string("cannot write: ") + std::strerror(errno));
     std::size_t written = 0;
