@@ -64,6 +64,22 @@ inline uint32_t layer_key(const StepContext &step) { return step.seed ^ (step.la
 
 struct NoParams {};
 
+// A declared real number (a dropout rate, a noise deviation) as a template
+// argument: digits / 10^decimals, e.g. Decimal{2, 1} for 0.2 (Clang 14 takes
+// no float template arguments). value() rounds as the literal 0.2f does: both
+// are exact in float, and float division rounds correctly.
+struct Decimal {
+    int32_t digits;
+    int32_t decimals;
+
+    constexpr float value() const {
+        float scale = 1;
+        for (int32_t i = 0; i < decimals; i++) scale *= 10;
+        return static_cast<float>(digits) / scale;
+    }
+};
+static_assert(Decimal{2, 1}.value() == 0.2f && Decimal{125, 3}.value() == 0.125f && Decimal{1, 0}.value() == 1.0f);
+
 // The contract above, checked where Network instantiates a layer.
 template <typename L>
 concept Layer = requires(L layer, const float *x, float *y, int n, const typename L::Params &p,

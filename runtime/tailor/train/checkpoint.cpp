@@ -68,7 +68,7 @@ public:
         value(count);
         if (count > (size_ - at_) / sizeof(float)) fail(std::string("truncated in ") + what);
         values.resize(count);
-        std::memcpy(values.data(), data_ + at_, count * sizeof(float));
+        if (count > 0) std::memcpy(values.data(), data_ + at_, count * sizeof(float));  // data() may be null
         at_ += count * sizeof(float);
     }
     bool at_end() const { return at_ == size_; }

@@ -10,7 +10,7 @@ namespace tailor {
 
 struct DropoutTag {};
 
-template <Shape S, float Rate>
+template <Shape S, Decimal Rate>
 struct Dropout {
     using Tag = DropoutTag;
     using Params = NoParams;
@@ -19,7 +19,7 @@ struct Dropout {
     static constexpr std::array rows{LayerRow{"Dropout", "dropout", out}};
     static constexpr bool computes_input_gradient = true;
 
-    float rate = Rate;  // the declared rate unless a run overrides it
+    float rate = Rate.value();  // the declared rate unless a run overrides it
 
     explicit Dropout(int) {}
 

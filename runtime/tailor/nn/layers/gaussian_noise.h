@@ -10,7 +10,7 @@ namespace tailor {
 
 struct GaussianNoiseTag {};
 
-template <Shape S, float Stddev>
+template <Shape S, Decimal Stddev>
 struct GaussianNoise {
     using Tag = GaussianNoiseTag;
     using Params = NoParams;
@@ -19,7 +19,7 @@ struct GaussianNoise {
     static constexpr std::array rows{LayerRow{"GaussianNoise", "gaussian_noise", out}};
     static constexpr bool computes_input_gradient = true;
 
-    float stddev = Stddev;  // the declared deviation unless a run overrides it
+    float stddev = Stddev.value();  // the declared deviation unless a run overrides it
 
     explicit GaussianNoise(int) {}
 
