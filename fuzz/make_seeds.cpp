@@ -70,8 +70,8 @@ void csv_seeds(const fs::path &dir) {
     write(dir / "csv/spreadsheet", "\xEF\xBB\xBF" + header + "\r\n" + row + "\r\n" + row);
 }
 
-// A checkpoint of a two-tensor toy (the parser checks no model), with
-// history and a weights' average.
+// Checkpoints of a two-tensor toy (the parser checks no model), with
+// history, with and without a weights' average.
 void checkpoint_seed(const fs::path &dir) {
     tailor::Checkpoint c;
     c.settings.architecture = "mlp";
@@ -84,6 +84,9 @@ void checkpoint_seed(const fs::path &dir) {
     c.adam.step = 40;
     fs::create_directories(dir / "checkpoint");
     tailor::save_checkpoint((dir / "checkpoint/small").string(), c);
+    c.settings.ema_decay = 0;
+    c.averaged.clear();
+    tailor::save_checkpoint((dir / "checkpoint/small-no-average").string(), c);
 }
 
 void json_seeds(const fs::path &dir) {

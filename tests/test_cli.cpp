@@ -9,6 +9,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 using files::ScratchDirectory;
@@ -112,6 +113,10 @@ BOOST_AUTO_TEST_CASE(bad_inputs_are_one_line_errors) {
     files::write_text(dir / "bad.csv", "label,pixel1\n1,2\n");
     expect_failure(dir, "train --data " + (dir / "bad.csv") + " " + (dir / "bad.csv") + " --out " + (dir / "csv"),
                    "header has 2 columns");
+    BOOST_TEST(!std::filesystem::exists(dir / "csv"), "a run refused for its data writes nothing");
+    BOOST_REQUIRE(mkfifo((dir / "pipe.csv").c_str(), 0644) == 0);
+    expect_failure(dir, "train --data " + (dir / "pipe.csv") + " " + (dir / "pipe.csv") + " --out " + (dir / "csv"),
+                   (dir / "pipe.csv") + ": is not a regular file");
 }
 
 BOOST_AUTO_TEST_CASE(train_then_evaluate_on_csv_data) {

@@ -133,9 +133,9 @@ void run_train(const TrainOptions &options) {
         options.out_directory.empty() ? "runs/" + settings.architecture : options.out_directory;
     make_model(settings.architecture, 1);  // an unknown --arch fails before the data loads
     if (!options.resume) check_settings(settings);  // and bad settings before the directory is made
+    const DataSplit data = load_data(options.data_sources);  // bad data fails before the directory is made
     const DirectoryLock lock(out_directory);
     remove_abandoned_temporaries(out_directory);
-    const DataSplit data = load_data(options.data_sources);
     catch_stop_signals();
     TrainRequest request;
     request.settings = settings;
