@@ -36,6 +36,13 @@ struct EvaluateOptions {
 CLI::App &add_evaluate_command(CLI::App &app, EvaluateOptions &options);
 void run_evaluate(const EvaluateOptions &options);
 
+struct ExportOptions {
+    std::string checkpoint_path;
+    std::string onnx_path;
+};
+CLI::App &add_export_command(CLI::App &app, ExportOptions &options);
+void run_export(const ExportOptions &options);
+
 CLI::App &add_experiment_command(CLI::App &app, ExperimentRequest &request);
 void run_experiment_command(ExperimentRequest request);
 

@@ -48,6 +48,7 @@ struct LayerRow {
     const char *kind;        // Keras's class name, e.g. "Conv2D"
     const char *keras_name;  // Keras's name stem, e.g. "conv2d" (numbered per model: conv2d_1, ...)
     Shape out;
+    bool relu = false;  // a ReLU after it, as Keras's activation="relu"
 };
 
 // Per-step facts a random layer needs: the run's seed, the optimiser step and

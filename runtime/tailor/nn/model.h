@@ -20,6 +20,7 @@ struct LayerSummary {
     std::string kind;   // e.g. "Conv2D"
     std::vector<int> output_shape;  // Keras order (height, width, channels), batch left out
     std::size_t parameters = 0;
+    bool relu = false;  // followed by a ReLU (Keras's activation="relu")
 };
 
 // A trainable tensor's place in the flat parameter array.

@@ -134,6 +134,7 @@ public:
                 LayerSummary row;
                 row.name = std::string(layer_row.keras_name) + "_" + std::to_string(++counts[layer_row.keras_name]);
                 row.kind = layer_row.kind;
+                row.relu = layer_row.relu;
                 const Shape out = layer_row.out;
                 row.output_shape =
                     out.flat() ? std::vector<int>{out.channels} : std::vector<int>{out.height, out.width, out.channels};

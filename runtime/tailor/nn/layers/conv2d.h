@@ -38,7 +38,7 @@ struct Conv2D : Conv2DShape<W, H, CI, CO> {
     using typename Base::Params;
     using Kernels = Conv2DKernels<W, H, CI, CO, Relu>;
     static constexpr bool relu = Relu;
-    static constexpr std::array rows{LayerRow{"Conv2D", "conv2d", out}};
+    static constexpr std::array rows{LayerRow{"Conv2D", "conv2d", out, Relu}};
     static constexpr bool computes_input_gradient = true;
 
     explicit Conv2D(int) {}

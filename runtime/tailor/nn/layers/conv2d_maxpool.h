@@ -39,7 +39,7 @@ public:
     static constexpr bool recomputes = Recomputes;
     static constexpr Shape in = Convolution::in;
     static constexpr Shape out = maxpool_output(Convolution::out);
-    static constexpr std::array rows{LayerRow{"Conv2D", "conv2d", Convolution::out},
+    static constexpr std::array rows{LayerRow{"Conv2D", "conv2d", Convolution::out, Relu},
                                      LayerRow{"MaxPooling2D", "max_pooling2d", out}};
     static constexpr bool computes_input_gradient = !Recomputes;
 

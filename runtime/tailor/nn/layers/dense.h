@@ -19,7 +19,7 @@ struct Dense {
     static constexpr Shape in{In};
     static constexpr Shape out{Out};
     static constexpr bool relu = Relu;
-    static constexpr std::array rows{LayerRow{"Dense", "dense", out}};
+    static constexpr std::array rows{LayerRow{"Dense", "dense", out, Relu}};
     static constexpr bool computes_input_gradient = true;
 
     struct Params {
