@@ -3,6 +3,7 @@
 //   tailor train    [--arch cnn3|cnn2|cnn1|cnn3-noise|mlp] [--epochs N] [--batch B] [--lr 0.001] [--seed S]
 //                   [--data DIR | --data TRAIN.csv TEST.csv] [--out DIR] [--resume]
 //   tailor evaluate --checkpoint FILE [--data ...] [--out DIR]
+//   tailor predict  --checkpoint FILE [--top K] [--format text|csv|json] IMAGE_OR_DIR...
 //   tailor export   --checkpoint FILE --onnx model.onnx
 //   tailor experiment --preset table1|table2|table3|grid ... [--epochs N] [--jobs N] [--out DIR]
 //   tailor report   --run DIR [--data ...]
@@ -33,12 +34,14 @@ int run(int argc, char **argv) {
     // Added in the order `tailor --help` lists them.
     TrainOptions train;
     EvaluateOptions evaluate;
+    PredictOptions predict;
     ExportOptions export_options;
     tailor::ExperimentRequest experiment;
     ReportOptions report;
     SummaryOptions summary;
     const CLI::App &train_command = add_train_command(app, train);
     const CLI::App &evaluate_command = add_evaluate_command(app, evaluate);
+    const CLI::App &predict_command = add_predict_command(app, predict);
     const CLI::App &export_command = add_export_command(app, export_options);
     const CLI::App &experiment_command = add_experiment_command(app, experiment);
     const CLI::App &report_command = add_report_command(app, report);
@@ -60,6 +63,7 @@ int run(int argc, char **argv) {
     // require_subcommand(1): exactly one of these was given.
     if (train_command) run_train(train);
     if (evaluate_command) run_evaluate(evaluate);
+    if (predict_command) return run_predict(predict);
     if (export_command) run_export(export_options);
     if (experiment_command) run_experiment_command(experiment);
     if (report_command) run_report(report);

@@ -136,9 +136,11 @@ function(tailor_add_architectures)
     cmake_parse_arguments(ARG "" "TARGET;GENERATOR" "ARCHITECTURES" ${ARGN})
     set_property(GLOBAL PROPERTY TAILOR_GENERATOR_TARGET ${ARG_GENERATOR})
     set_property(GLOBAL PROPERTY TAILOR_ARCHITECTURE_NAMES ${ARG_ARCHITECTURES})
-    # The optimiser's and the weight average's kernels, whatever the architectures.
+    # The optimiser's, the weight average's and predict's resizing kernels,
+    # whatever the architectures.
     tailor_kernel(adam adam)
     tailor_kernel(ema ema)
+    tailor_kernel(resample resample)
 
     set(declarations "")
     set(arch_types "")

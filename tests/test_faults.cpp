@@ -112,23 +112,24 @@ void expect_identical(const tailor::Checkpoint &a, const tailor::Checkpoint &b) 
 
 BOOST_AUTO_TEST_CASE(sigkill_at_random_points_then_resume_equals_an_uninterrupted_run) {
     SmallData data;
-    const std::string options = "train --arch cnn1 --epochs 6 --batch 32 --shift 1 --ema 0.99 --label-smoothing 0.1 "
+    const std::string options = "train --arch cnn1 --epochs 10 --batch 32 --shift 1 --ema 0.99 --label-smoothing 0.1 "
                                 "--lr-schedule onecycle --skip-test --data " + data.train + " " + data.test;
     const std::string straight = data.dir / "straight", killed = data.dir / "killed";
     const auto start = std::chrono::steady_clock::now();
     BOOST_REQUIRE(wait_for(start_tailor(options + " --out " + straight, data.dir / "straight.log")) == 0);
     const double whole_run = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-    // Seeded kill times, from a tenth to seven tenths of the whole run's time
-    // into each attempt (so an emulator or a sanitizer only slows it down);
-    // an attempt that finishes before its kill ends the loop.
+    // Seeded kill times, from 5% to 30% of the whole run's time into each
+    // attempt (so an emulator or a sanitizer only slows it down): the first
+    // three attempts cannot finish at the straight run's speed. An attempt
+    // that finishes before its kill ends the loop.
     tailor::SplitMix64 rng(20261201);
     int kills = 0, status = -1;
     for (int attempt = 0; attempt < 40 && status != 0; attempt++) {
         const bool resume = std::filesystem::exists(killed + "/checkpoint.tlr");
         const pid_t pid = start_tailor(options + " --out " + killed + (resume ? " --resume" : ""),
                                        data.dir / "killed.log");
-        const auto delay = std::chrono::microseconds(static_cast<long>((0.1 + 0.6 * rng.uniform()) * whole_run * 1e6));
+        const auto delay = std::chrono::microseconds(static_cast<long>((0.05 + 0.25 * rng.uniform()) * whole_run * 1e6));
         const auto deadline = std::chrono::steady_clock::now() + delay;
         while (std::chrono::steady_clock::now() < deadline && waitpid(pid, nullptr, WNOHANG) == 0) {
             std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -139,7 +140,7 @@ BOOST_AUTO_TEST_CASE(sigkill_at_random_points_then_resume_equals_an_uninterrupte
         BOOST_TEST((status == 0 || status == 128 + SIGKILL), "attempt " << attempt << ": " << text_of(data.dir / "killed.log"));
     }
     BOOST_TEST_MESSAGE(kills << " kills before the run finished");
-    BOOST_TEST(kills >= 3);
+    BOOST_TEST(kills >= 2);
     BOOST_REQUIRE(status == 0);
     expect_identical(tailor::load_checkpoint(straight + "/checkpoint.tlr"),
                      tailor::load_checkpoint(killed + "/checkpoint.tlr"));

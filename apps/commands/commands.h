@@ -36,6 +36,16 @@ struct EvaluateOptions {
 CLI::App &add_evaluate_command(CLI::App &app, EvaluateOptions &options);
 void run_evaluate(const EvaluateOptions &options);
 
+struct PredictOptions {
+    std::string checkpoint_path;
+    int top = 3;
+    std::string format = "text";
+    std::vector<std::string> inputs;  // files and directories
+};
+CLI::App &add_predict_command(CLI::App &app, PredictOptions &options);
+// Returns the exit status: non-zero when some image could not be read.
+int run_predict(const PredictOptions &options);
+
 struct ExportOptions {
     std::string checkpoint_path;
     std::string onnx_path;
