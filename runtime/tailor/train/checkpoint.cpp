@@ -72,6 +72,7 @@ public:
         at_ += count * sizeof(float);
     }
     bool at_end() const { return at_ == size_; }
+    std::size_t remaining() const { return size_ - at_; }
     [[noreturn]] void fail(const std::string &problem) const { throw file_error(path_, problem); }
 
 private:
@@ -159,6 +160,8 @@ Checkpoint load_checkpoint(const std::string &path) {
     r.value(epochs);
     if (epochs != c.epochs_done) r.fail("history holds " + std::to_string(epochs) + " epochs, header says " +
                                         std::to_string(c.epochs_done));
+    static_assert(sizeof(EpochRecord) == 5 * sizeof(double), "the history's records are its five doubles");
+    if (epochs > r.remaining() / sizeof(EpochRecord)) r.fail("truncated in the history");  // before allocating
     c.history.resize(epochs);
     for (auto &e : c.history) {
         boost::pfr::for_each_field(e, [&](double &field) { r.value(field); });
