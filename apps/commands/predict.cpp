@@ -31,10 +31,11 @@ std::vector<std::string> image_paths(const std::vector<std::string> &inputs) {
             continue;
         }
         std::vector<std::string> found;
-        for (const auto &entry : std::filesystem::directory_iterator(input, ec)) {
-            std::string extension = entry.path().extension().string();
+        for (auto it = std::filesystem::directory_iterator(input, ec); !ec && it != std::filesystem::directory_iterator();
+             it.increment(ec)) {
+            std::string extension = it->path().extension().string();
             std::transform(extension.begin(), extension.end(), extension.begin(), ::tolower);
-            if (extension == ".png" || extension == ".jpg" || extension == ".jpeg") found.push_back(entry.path());
+            if (extension == ".png" || extension == ".jpg" || extension == ".jpeg") found.push_back(it->path());
         }
         if (ec) throw file_error(input, "cannot list the directory: " + ec.message());
         std::sort(found.begin(), found.end());

@@ -267,7 +267,9 @@ private:
                 if (running_.count(pid)) finished(pid, WIFEXITED(status) ? WEXITSTATUS(status) : 128);
                 return;
             }
-            if (pid < 0 && errno != EINTR) return;  // no run left
+            if (pid < 0 && errno == ECHILD) {  // e.g. SIGCHLD ignored by whoever started tailor
+                throw Error("lost track of the running jobs (waitpid: no child processes)");
+            }
             if (stop_signal() != 0 && !passed_on_) {
                 for (const auto &run : running_) kill(run.first, SIGTERM);
                 passed_on_ = true;

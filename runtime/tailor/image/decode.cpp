@@ -8,6 +8,7 @@
 #include <png.h>
 
 #include <csetjmp>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 
@@ -50,15 +51,15 @@ Photo decode_png(const std::string &path, const std::string &bytes) {
     return photo;
 }
 
-// ---- JPEG: libjpeg calls error_exit on any error, which must not return;
-// it jumps back to the setjmp of the call in progress. The functions that
-// call setjmp hold nothing that needs destroying.
+// ---- JPEG: libjpeg calls error_exit on any error (and here on any warning),
+// which must not return: it jumps back to the setjmp of the call in
+// progress. The functions that call setjmp hold nothing that needs
+// destroying.
 
 struct JpegErrors {
     jpeg_error_mgr manager;
     std::jmp_buf jump;
     char message[JMSG_LENGTH_MAX];
-    bool warned;  // a warning (e.g. a premature end of the data) is a failure too
 };
 
 void jpeg_fail(j_common_ptr info) {
@@ -67,17 +68,29 @@ void jpeg_fail(j_common_ptr info) {
     std::longjmp(errors->jump, 1);
 }
 
+// A warning (corrupt or missing data) fails the decode at once.
 void jpeg_note(j_common_ptr info, int level) {
-    auto *errors = reinterpret_cast<JpegErrors *>(info->err);
-    if (level < 0 && !errors->warned) {
-        errors->warned = true;
-        info->err->format_message(info, errors->message);
+    if (level < 0) jpeg_fail(info);
+}
+
+// A progressive JPEG of a few MiB can hold millions of scans, each a pass
+// over the whole image: more than any encoder writes is refused (the limit
+// libjpeg-turbo's TJFLAG_LIMITSCANS uses).
+constexpr int kMaxScans = 500;
+
+void jpeg_progress(j_common_ptr info) {
+    const auto *decompress = reinterpret_cast<j_decompress_ptr>(info);
+    if (decompress->input_scan_number > kMaxScans) {
+        auto *errors = reinterpret_cast<JpegErrors *>(info->err);
+        std::snprintf(errors->message, sizeof errors->message, "more than %d scans", kMaxScans);
+        std::longjmp(errors->jump, 1);
     }
 }
 
 struct JpegReader {
     jpeg_decompress_struct info;
     JpegErrors errors;
+    jpeg_progress_mgr progress;
 };
 
 bool create_jpeg_reader(JpegReader &reader) {
@@ -86,6 +99,8 @@ bool create_jpeg_reader(JpegReader &reader) {
     reader.errors.manager.emit_message = jpeg_note;
     if (setjmp(reader.errors.jump)) return false;
     jpeg_create_decompress(&reader.info);
+    reader.progress.progress_monitor = jpeg_progress;
+    reader.info.progress = &reader.progress;
     return true;
 }
 
@@ -106,7 +121,7 @@ bool read_jpeg_pixels(JpegReader &reader, uint8_t *pixels) {
         jpeg_read_scanlines(&reader.info, &row, 1);
     }
     jpeg_finish_decompress(&reader.info);
-    return !reader.errors.warned;
+    return true;
 }
 
 // EXIF's orientation tag (1 = upright), from the saved APP1 marker.
@@ -150,7 +165,10 @@ Photo oriented(const Photo &in, int o) {
 
 Photo decode_jpeg(const std::string &path, const std::string &bytes) {
     JpegReader reader{};
-    if (!create_jpeg_reader(reader)) throw file_error(path, std::string("cannot decode JPEG: ") + reader.errors.message);
+    if (!create_jpeg_reader(reader)) {
+        jpeg_destroy_decompress(&reader.info);
+        throw file_error(path, std::string("cannot decode JPEG: ") + reader.errors.message);
+    }
     std::unique_ptr<jpeg_decompress_struct, void (*)(jpeg_decompress_struct *)> guard(&reader.info,
                                                                                       jpeg_destroy_decompress);
     if (!read_jpeg_header(reader, bytes)) {

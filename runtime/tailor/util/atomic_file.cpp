@@ -3,9 +3,12 @@
 #include "tailor/util/error.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -30,7 +33,14 @@ void remove_abandoned_temporaries(const std::string &directory) {
     std::error_code ec;
     for (auto it = fs::recursive_directory_iterator(directory, ec); !ec && it != fs::recursive_directory_iterator();
          it.increment(ec)) {
-        if (it->is_regular_file(ec) && is_temporary(it->path().filename().string())) fs::remove(it->path(), ec);
+        // A run's folders (report/, an experiment's runs/NAME/), not a whole tree.
+        if (it.depth() >= 2) it.disable_recursion_pending();
+        const std::string name = it->path().filename().string();
+        if (!it->is_regular_file(ec) || !is_temporary(name)) continue;
+        // Another command may be writing below (a run inside an experiment).
+        const long writer = std::strtol(name.c_str() + name.rfind(kTemporaryMark) + kTemporaryMark.size(), nullptr, 10);
+        if (writer > 0 && writer <= INT_MAX && (kill(static_cast<pid_t>(writer), 0) == 0 || errno == EPERM)) continue;
+        fs::remove(it->path(), ec);
     }
 }
 
@@ -50,10 +60,11 @@ void write_file_atomically(const std::string &path, std::string_view content) {
         }
         written += static_cast<std::size_t>(n);
     }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        const std::string reason = std::strerror(errno);
+    const int synced = fsync(fd) == 0 ? 0 : errno;
+    const int closed = close(fd) == 0 ? 0 : errno;
+    if (synced != 0 || closed != 0) {
         unlink(temporary.c_str());
-        throw file_error(path, "cannot write: " + reason);
+        throw file_error(path, std::string("cannot write: ") + std::strerror(synced != 0 ? synced : closed));
     }
     if (std::rename(temporary.c_str(), path.c_str()) != 0) {
         const std::string reason = std::strerror(errno);

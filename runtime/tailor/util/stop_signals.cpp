@@ -18,7 +18,8 @@ void catch_stop_signals() {
     struct sigaction action {};
     action.sa_handler = remember;
     sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
+    // A second Ctrl-C stops at once (the first waits for the next step).
+    action.sa_flags = SA_RESTART | SA_RESETHAND;
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
 }
