@@ -1,9 +1,9 @@
 // tailor predict: classify photos (PNG, JPEG) with a checkpoint's network.
 #include "commands/commands.h"
 
+#include "tailor/classifier.h"
 #include "tailor/data/dataset.h"
 #include "tailor/image/prepare.h"
-#include "tailor/train/checkpoint.h"
 #include "tailor/util/error.h"
 
 #include <nlohmann/json.hpp>
@@ -17,7 +17,7 @@ namespace tailor::commands {
 
 namespace {
 
-// Images per forward pass.
+// Photos decoded and held before they go through the network together.
 constexpr int kBatch = 64;
 
 // The files to classify: each file given, and each directory's PNG and JPEG
@@ -118,10 +118,7 @@ CLI::App &add_predict_command(CLI::App &app, PredictOptions &options) {
 }
 
 int run_predict(const PredictOptions &options) {
-    const Checkpoint checkpoint = load_checkpoint(options.checkpoint_path);
-    const auto model = make_model(checkpoint.settings.architecture, kBatch);
-    check_compatible(options.checkpoint_path, checkpoint, *model);
-    model->set_parameters(checkpoint.classifying_parameters());
+    const Classifier classifier(options.checkpoint_path);
     const std::vector<std::string> paths = image_paths(options.inputs);
 
     Printer printer(options.format, options.top);
@@ -130,7 +127,7 @@ int run_predict(const PredictOptions &options) {
     int failed = 0;
     const auto classify = [&] {
         if (batch.empty()) return;
-        model->predict(images.data(), nullptr, nullptr, static_cast<int>(batch.size()), probabilities.data());
+        classifier.classify(images.data(), batch.size(), probabilities.data());
         for (std::size_t i = 0; i < batch.size(); i++) printer.print(batch[i], probabilities.data() + i * kClasses);
         batch.clear();
         images.clear();

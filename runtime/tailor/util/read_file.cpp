@@ -66,14 +66,6 @@ std::size_t InputFile::read_some(uint8_t *into, std::size_t size) {
     return done;
 }
 
-void InputFile::read_exactly(uint8_t *into, std::size_t size, const std::string &what) {
-    const std::size_t got = read_some(into, size);
-    if (got < size) {
-        throw file_error(path_, "truncated: " + std::to_string(got) + " of the " + std::to_string(size) +
-                                    " bytes of " + what);
-    }
-}
-
 void InputFile::append_exactly(std::vector<uint8_t> &bytes, std::size_t size, const std::string &what) {
     constexpr std::size_t kPiece = std::size_t{1} << 20;
     const std::size_t start = bytes.size();

@@ -23,8 +23,6 @@ public:
 
     // Reads up to `size` bytes; fewer only at the end of the (decompressed) data.
     std::size_t read_some(uint8_t *into, std::size_t size);
-    // Reads exactly `size` bytes, or throws "truncated ... while reading `what`".
-    void read_exactly(uint8_t *into, std::size_t size, const std::string &what);
     // Appends exactly `size` bytes to `bytes`, growing it only as the data
     // arrives (a header that lies about `size` costs no memory).
     void append_exactly(std::vector<uint8_t> &bytes, std::size_t size, const std::string &what);
