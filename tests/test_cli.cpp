@@ -21,8 +21,9 @@ struct Result {
     std::string out, err;
 };
 
-Result tailor_run(const ScratchDirectory &dir, const std::string &arguments) {
-    const std::string command = tailor_binary() + " " + arguments + " >" + (dir / "stdout") + " 2>" +
+// `environment`: variable assignments for the shell to put before the command.
+Result tailor_run(const ScratchDirectory &dir, const std::string &arguments, const std::string &environment = "") {
+    const std::string command = environment + " " + tailor_binary() + " " + arguments + " >" + (dir / "stdout") + " 2>" +
                                 (dir / "stderr") + " </dev/null";
     const int raw = std::system(command.c_str());
     const auto read = [](const std::string &path) {
@@ -32,9 +33,10 @@ Result tailor_run(const ScratchDirectory &dir, const std::string &arguments) {
     return {WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw), read(dir / "stdout"), read(dir / "stderr")};
 }
 
-void expect_failure(const ScratchDirectory &dir, const std::string &arguments, const std::string &problem) {
-    BOOST_TEST_CONTEXT("tailor " << arguments) {
-        const Result r = tailor_run(dir, arguments);
+void expect_failure(const ScratchDirectory &dir, const std::string &arguments, const std::string &problem,
+                    const std::string &environment = "") {
+    BOOST_TEST_CONTEXT(environment << " tailor " << arguments) {
+        const Result r = tailor_run(dir, arguments, environment);
         BOOST_TEST((r.status == 1 || r.status == 2), "exit status " << r.status);
         BOOST_TEST(r.err.rfind("tailor: error: ", 0) == 0, "stderr: " << r.err);
         BOOST_TEST(std::count(r.err.begin(), r.err.end(), '\n') == 1, "one line: " << r.err);
@@ -91,6 +93,14 @@ BOOST_AUTO_TEST_CASE(bad_flags_are_one_line_errors) {
     expect_failure(dir, "experiment --preset grid --out " + (dir / "exp"), "at least one --grid-* list");
     expect_failure(dir, "experiment --preset table9", "--preset");
     expect_failure(dir, "report", "--run");
+    expect_failure(dir, "experiment --arch cnn1 --seeds 1 --executor pbs", "--executor");
+    expect_failure(dir, "experiment --arch cnn1 --seeds 1 --jobs 65 --out " + (dir / "exp"), "at most 64");
+    for (const char *flag : {"--partition p", "--cpus-per-task 2", "--sbatch-arg=--time=5", "--no-wait"}) {
+        expect_failure(dir, std::string("experiment --arch cnn1 --seeds 1 ") + flag + " --out " + (dir / "exp"),
+                       "need --executor slurm");
+    }
+    expect_failure(dir, "experiment --arch cnn1 --seeds 1 --executor slurm --out " + (dir / "exp"),
+                   "squeue: not found; --executor slurm needs Slurm's commands", "PATH=/nonexistent");
     BOOST_TEST(!std::filesystem::exists(dir / "exp"), "a refused experiment writes nothing");
     std::filesystem::create_directories(dir / "broken");
     files::write_text(dir / "broken/plan.json", "{\"runs\": []}");

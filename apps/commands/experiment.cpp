@@ -3,6 +3,7 @@
 #include "commands/commands.h"
 #include "commands/common.h"
 
+#include "tailor/experiment/executors.h"
 #include "tailor/nn/model.h"
 #include "tailor/run/recipes.h"
 #include "tailor/util/atomic_file.h"
@@ -56,9 +57,21 @@ CLI::App &add_experiment_command(CLI::App &app, ExperimentRequest &request) {
     add_data_option(command, request.data);
     command.add_option("--out", request.out_directory, "Experiment directory; rerun to resume")
         ->default_str("runs/experiment");
-    command.add_option("--jobs", request.jobs, "Runs at once, each pinned to its share of the cores")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 64));
+    command
+        .add_option("--jobs", request.jobs,
+                    "Runs at once (default: 1; on Slurm, as many as it schedules); locally each is pinned to its "
+                    "share of the cores")
+        ->check(CLI::Range(1, 100000));
+    command.add_option("--executor", request.executor, "Where the runs go: local (default) or slurm (a job array)")
+        ->check(CLI::IsMember({"local", "slurm"}));
+    command.add_option("--partition", request.slurm.partition, "Slurm: the partition (default: the cluster's)");
+    command.add_option("--cpus-per-task", request.slurm.cpus_per_task, "Slurm: cores per run (default: Slurm's)")
+        ->check(CLI::Range(1, 4096));
+    command.add_option("--sbatch-arg", request.slurm.sbatch_arguments,
+                       "Slurm: an argument for sbatch, as given (repeat it), e.g. --sbatch-arg=--time=30")
+        ->allow_extra_args(false);
+    command.add_flag("!--no-wait", request.slurm.wait,
+                     "Slurm: submit and return; the same command again collects, and resubmits failed runs");
     return command;
 }
 
@@ -66,10 +79,19 @@ void run_experiment_command(ExperimentRequest request) {
     if (request.out_directory.empty()) request.out_directory = "runs/experiment";
     for (const auto &arch : request.architectures) make_model(arch, 1);  // unknown names fail first
     if (!request.architectures.empty() && request.seeds.empty()) throw Error("--arch needs --seeds");
+    if (request.executor == "local") {
+        if (request.jobs > 64) throw Error("--jobs: at most 64 runs at once on one machine");
+        const bool slurm_only = !request.slurm.partition.empty() || request.slurm.cpus_per_task > 0 ||
+                                !request.slurm.sbatch_arguments.empty() || !request.slurm.wait;
+        if (slurm_only) throw Error("--partition, --cpus-per-task, --sbatch-arg and --no-wait need --executor slurm");
+    }
     // A bad request fails before the directory is made; a resume reads its plan.
     if (!std::filesystem::exists(std::filesystem::path(request.out_directory) / "plan.json")) plan_jobs(request);
+    if (request.executor == "slurm") check_slurm_answers();
     const DirectoryLock lock(request.out_directory);
-    remove_abandoned_temporaries(request.out_directory);
+    // Its own files only: each run cleans its directory when it starts, and a
+    // run on another Slurm node has a process id that means nothing here.
+    remove_abandoned_temporaries(request.out_directory, 1);
     catch_stop_signals();
     // Each run is this same binary, started again as `tailor train`.
     run_experiment(request, std::filesystem::read_symlink("/proc/self/exe").string(), std::cout);

@@ -26,6 +26,14 @@ struct GridAxes {
     std::vector<int64_t> batches, shifts;
 };
 
+// Where --executor slurm sends the runs (sbatch's own options).
+struct SlurmSettings {
+    std::string partition;                      // empty: the cluster's default
+    int cpus_per_task = 0;                      // 0: Slurm's default
+    std::vector<std::string> sbatch_arguments;  // passed to sbatch as given
+    bool wait = true;                           // false: submit and return
+};
+
 struct ExperimentRequest {
     std::vector<std::string> presets;  // table1, table2, table3, grid
     GridAxes grid;
@@ -38,7 +46,9 @@ struct ExperimentRequest {
     int64_t test_limit = 0;  // test images per run (0: all)
     std::vector<std::string> data;
     std::string out_directory;
-    int jobs = 1;  // runs at once, each pinned to its share of the cores
+    int jobs = 0;  // runs at once (0: one locally; on Slurm, as many as it schedules)
+    std::string executor = "local";  // or "slurm"
+    SlurmSettings slurm;
 };
 
 // The jobs of the requested presets. Runs "without a fixed seed" draw theirs
@@ -49,10 +59,11 @@ std::vector<Job> plan_jobs(const ExperimentRequest &request);
 // directory name, no label twice.
 std::vector<Job> read_plan(const std::string &path);
 
-// Runs (or resumes) the experiment: finished jobs are kept, unfinished ones
-// continue from their checkpoints. Writes one table per question as CSV
+// Runs (or resumes) the experiment on its executor: finished jobs are kept,
+// unfinished ones continue from their checkpoints. Writes one table per question as CSV
 // (TABLE.csv, and TABLE-seeds.csv for runs repeated over seeds) and Markdown
-// (TABLE.md) into the output directory and prints the Markdown.
+// (TABLE.md) into the output directory and prints the Markdown. On Slurm
+// without waiting, it returns once the runs are submitted (no tables yet).
 void run_experiment(const ExperimentRequest &request, const std::string &tailor_binary, std::ostream &out);
 
 // ---- Tables ------------------------------------------------------------------

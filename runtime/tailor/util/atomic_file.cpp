@@ -28,13 +28,13 @@ bool is_temporary(const std::string &name) {
 
 }  // namespace
 
-void remove_abandoned_temporaries(const std::string &directory) {
+void remove_abandoned_temporaries(const std::string &directory, int levels_below) {
     namespace fs = std::filesystem;
     std::error_code ec;
     for (auto it = fs::recursive_directory_iterator(directory, ec); !ec && it != fs::recursive_directory_iterator();
          it.increment(ec)) {
-        // A run's folders (report/, an experiment's runs/NAME/), not a whole tree.
-        if (it.depth() >= 2) it.disable_recursion_pending();
+        // A run's folders (report/, ...), not a whole tree.
+        if (it.depth() >= levels_below) it.disable_recursion_pending();
         const std::string name = it->path().filename().string();
         if (!it->is_regular_file(ec) || !is_temporary(name)) continue;
         // Another command may be writing below (a run inside an experiment).

@@ -11,9 +11,9 @@ namespace tailor {
 // The temporary file is PATH.tmp.PID.
 void write_file_atomically(const std::string &path, std::string_view content);
 
-// Deletes, in `directory` and two levels below it, the temporary files of
-// writes whose process has died (killed mid-write). For a directory the
-// caller holds the lock of (directory_lock.h).
-void remove_abandoned_temporaries(const std::string &directory);
+// Deletes, in `directory` and up to `levels_below` levels below it, the
+// temporary files of writes whose process has died (killed mid-write). For a
+// directory the caller holds the lock of (directory_lock.h).
+void remove_abandoned_temporaries(const std::string &directory, int levels_below = 2);
 
 }  // namespace tailor
