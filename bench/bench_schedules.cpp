@@ -124,6 +124,7 @@ int main(int argc, char **argv) {
     add("backward_weights", backward_weights, BackwardWeights{Hand::backward_weights}, kBackwardWeightsVariants);
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    bench::fma_peak();  // on an idle machine, before any kernel's threads
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;

@@ -100,7 +100,7 @@ BOOST_AUTO_TEST_CASE(bad_flags_are_one_line_errors) {
                        "need --executor slurm");
     }
     expect_failure(dir, "experiment --arch cnn1 --seeds 1 --executor slurm --out " + (dir / "exp"),
-                   "squeue: not found; --executor slurm needs Slurm's commands", "PATH=/nonexistent");
+                   "sbatch: not found; --executor slurm needs Slurm's commands", "PATH=/nonexistent");
     BOOST_TEST(!std::filesystem::exists(dir / "exp"), "a refused experiment writes nothing");
     std::filesystem::create_directories(dir / "broken");
     files::write_text(dir / "broken/plan.json", "{\"runs\": []}");

@@ -65,10 +65,10 @@ if $TAILOR_BINARY "${experiment[@]}" "${slurm[@]}" --out "$work/retry" >"$work/r
     fail "an experiment with a failed run exited 0"
 fi
 cat "$work/retry.log"
-grep -q '^run mlp-seed1 failed (Slurm job [0-9]*_[0-9]*); see .*/slurm/logs/' "$work/retry.log" ||
+grep -q '^run mlp-seed1 failed (Slurm job [0-9]*_[0-9]*, FAILED); see .*/slurm/logs/' "$work/retry.log" ||
     fail "the failed run is not named with its Slurm job"
 grep -q '^tailor: error: .*1 of 4 runs failed on Slurm' "$work/retry.log" || fail "no error line"
-log="$(sed -n 's/^run mlp-seed1 failed (Slurm job \([0-9_]*\)); see \([^ ]*\) .*/\2/p' "$work/retry.log")"
+log="$(sed -n 's/^run mlp-seed1 failed (Slurm job [0-9_]*, FAILED); see \([^ ]*\) .*/\1/p' "$work/retry.log")"
 grep -q "cannot create or write the run directory" "$log" || fail "$log does not say why the run failed"
 
 rm "$work/retry/runs/mlp-seed1"
@@ -102,6 +102,18 @@ cat "$work/interrupted.log"
 grep -q '^tailor: stopped waiting (SIGINT); the Slurm jobs keep running: .* scancel [0-9]' \
     "$work/interrupted.log" || fail "the interrupted wait does not say how to collect or cancel"
 [ -n "$(squeue --me --noheader)" ] || fail "the interrupt cancelled the Slurm jobs"
+# As if tailor had been killed between sbatch and its record: the arrays are
+# found again by their tags, not submitted twice.
+/usr/bin/python3 -c '
+import json, sys
+record = json.load(open(sys.argv[1]))
+for array in record["arrays"]:
+    array["job_id"] = ""
+json.dump(record, open(sys.argv[1], "w"))' "$work/interrupted/slurm/submissions.json"
+if $TAILOR_BINARY "${experiment[@]}" --out "$work/interrupted" >"$work/local-too.log" 2>&1; then
+    fail "a local run of an experiment whose runs are on Slurm was not refused"
+fi
+grep -q '^tailor: error: .*queued or running on Slurm' "$work/local-too.log" || fail "no error line for it"
 $TAILOR_BINARY "${experiment[@]}" "${slurm[@]}" --out "$work/interrupted" >"$work/interrupted.log" 2>&1 ||
     { cat "$work/interrupted.log"; fail "collecting after the interrupt"; }
 ! grep -q '^submitted' "$work/interrupted.log" || fail "collecting after the interrupt submitted again"

@@ -30,6 +30,10 @@ bool run_jobs_on_slurm(const std::vector<Job> &jobs, const std::filesystem::path
 // controller does not answer: checked before anything is written.
 void check_slurm_answers();
 
+// Whether runs this experiment submitted to Slurm are still queued or
+// running (false where there is no Slurm to ask).
+bool slurm_runs_active(const std::filesystem::path &experiment);
+
 // `tailor ARGS` as a process of this machine, its output to `log`, pinned to
 // `cores`, each kernel using as many threads as it has cores.
 pid_t start_process(const std::string &binary, const std::vector<std::string> &args,

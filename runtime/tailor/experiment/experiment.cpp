@@ -50,6 +50,10 @@ void run_experiment(const ExperimentRequest &request, const std::string &tailor_
     if (request.executor == "slurm") {
         if (!run_jobs_on_slurm(jobs, dir, request.slurm, request.jobs, tailor_binary, out)) return;
     } else {
+        if (slurm_runs_active(dir)) {
+            throw file_error(dir.string(), "runs of this experiment are queued or running on Slurm; wait for them "
+                                           "with --executor slurm, or cancel them (scancel) first");
+        }
         run_jobs_locally(jobs, dir, std::max(1, request.jobs), tailor_binary, out);
     }
     Tables tables = collect_tables(jobs, dir);

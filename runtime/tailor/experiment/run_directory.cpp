@@ -26,6 +26,12 @@ Job job_from_json(const json &j) {
 // Plans and run records are a few KiB; far larger is not one.
 constexpr std::size_t kMaxJsonBytes = std::size_t{64} << 20;
 
+bool plain_name(const std::string &name) {
+    return !name.empty() && name != "." && name != ".." && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    });
+}
+
 }  // namespace
 
 fs::path run_directory(const fs::path &experiment, const Job &job) { return experiment / "runs" / job.label; }
@@ -64,12 +70,10 @@ std::vector<Job> read_plan(const std::string &path) {
     }
     std::set<std::string> labels;
     for (const Job &job : jobs) {
-        // A label names a run directory under runs/: nothing that leaves it.
-        const bool plain = !job.label.empty() && job.label != "." && job.label != ".." &&
-                           std::all_of(job.label.begin(), job.label.end(), [](char c) {
-                               return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-                           });
-        if (!plain) throw file_error(path, "job label '" + job.label + "' is not a plain directory name");
+        // A label names a run directory under runs/, a table names files in
+        // the experiment directory: nothing that leaves them.
+        if (!plain_name(job.label)) throw file_error(path, "job label '" + job.label + "' is not a plain directory name");
+        if (!plain_name(job.table)) throw file_error(path, "table '" + job.table + "' is not a plain file name");
         if (!labels.insert(job.label).second) throw file_error(path, "job label '" + job.label + "' repeats");
     }
     if (jobs.empty()) throw file_error(path, "plans no jobs");

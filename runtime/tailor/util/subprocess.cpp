@@ -18,8 +18,32 @@ namespace tailor {
 namespace {
 
 // Both ends closed on exec, so no other child inherits them.
-void make_pipe(int fds[2]) {
-    if (pipe2(fds, O_CLOEXEC) != 0) throw Error(std::string("cannot start a program: pipe: ") + std::strerror(errno));
+void make_pipes(int out[2], int err[2]) {
+    if (pipe2(out, O_CLOEXEC) != 0) throw Error(std::string("cannot start a program: pipe: ") + std::strerror(errno));
+    if (pipe2(err, O_CLOEXEC) != 0) {
+        const int error = errno;
+        close(out[0]);
+        close(out[1]);
+        throw Error(std::string("cannot start a program: pipe: ") + std::strerror(error));
+    }
+}
+
+void close_open(pollfd (&fds)[2]) {
+    for (auto &fd : fds) {
+        if (fd.fd >= 0) close(fd.fd);
+        fd.fd = -1;
+    }
+}
+
+// The child's exit status; throws if it cannot be had (e.g. SIGCHLD ignored
+// by whoever started tailor: then there is no status to read).
+int reap(pid_t pid, const std::string &name) {
+    int status = 0;
+    pid_t waited;
+    while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+    }
+    if (waited != pid) throw Error(name + ": lost track of it (waitpid: " + std::strerror(errno) + ")");
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 // Reads stdout and stderr together until both close, so neither pipe fills
@@ -32,7 +56,9 @@ void read_both(int out_fd, int err_fd, CommandResult &result, std::size_t max_ou
     while (open_fds > 0) {
         if (poll(fds, 2, -1) < 0) {
             if (errno == EINTR) continue;
-            throw Error(name + ": cannot read its output: " + std::strerror(errno));
+            const int error = errno;
+            close_open(fds);
+            throw Error(name + ": cannot read its output: " + std::strerror(error));
         }
         for (int i = 0; i < 2; i++) {
             if (fds[i].fd < 0 || fds[i].revents == 0) continue;
@@ -46,9 +72,7 @@ void read_both(int out_fd, int err_fd, CommandResult &result, std::size_t max_ou
             }
             sinks[i]->append(buffer, static_cast<std::size_t>(n));
             if (sinks[i]->size() > max_output) {
-                for (auto &fd : fds) {
-                    if (fd.fd >= 0) close(fd.fd);
-                }
+                close_open(fds);
                 throw Error(name + ": printed more than " + std::to_string(max_output >> 20) + " MiB");
             }
         }
@@ -60,8 +84,7 @@ void read_both(int out_fd, int err_fd, CommandResult &result, std::size_t max_ou
 CommandResult run_command(const std::vector<std::string> &argv, std::size_t max_output) {
     CommandResult result;
     int out[2], err[2];
-    make_pipe(out);
-    make_pipe(err);
+    make_pipes(out, err);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -89,14 +112,12 @@ CommandResult run_command(const std::vector<std::string> &argv, std::size_t max_
     try {
         read_both(out[0], err[0], result, max_output, argv[0]);
     } catch (...) {
-        kill(pid, SIGKILL);
-        waitpid(pid, nullptr, 0);
+        kill(-pid, SIGKILL);  // its whole process group
+        while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
         throw;
     }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.status = reap(pid, argv[0]);
     return result;
 }
 
