@@ -34,10 +34,11 @@ def tailor_numbers(build: pathlib.Path, threads: int, repetitions: int) -> dict:
     numbers = {"train_step": {}, "inference": {}}
     for b in raw["benchmarks"]:
         name = b["name"]
+        if b.get("aggregate_name") != "median":  # with repetitions, also mean, stddev and cv rows
+            continue
         if name.startswith("machine/fma_peak"):
             numbers["fma_peak_gflops"] = b["GFLOP/s"]
-            continue
-        if b.get("aggregate_name") != "median":
+            numbers["fma_peak_clock_ghz"] = b["clock_GHz"]
             continue
         _, kind, batch = name.split("/")[:3]
         numbers[kind][batch] = b["items_per_second"]
