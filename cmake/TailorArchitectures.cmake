@@ -8,17 +8,25 @@
 #   tailor_add_architectures(TARGET <interface library> GENERATOR <generator>
 #                            ARCHITECTURES <name>...)
 include("${CMAKE_CURRENT_LIST_DIR}/TailorArchitectureParser.cmake")
+include("${CMAKE_CURRENT_LIST_DIR}/TailorSchedules.cmake")
 
 # Adds the AOT kernel tailor::kernels::<function_name> from `generator`
-# (header kernel_<function_name>.h) unless it exists. A namespace needs C++
-# name mangling.
+# (header kernel_<function_name>.h) unless it exists, with the schedule
+# record's choices for it. A namespace needs C++ name mangling. Notes it in
+# the kernel list bench/tune reads (tailor_write_kernel_list).
 function(tailor_kernel generator function_name)
     set(target kernel_${function_name})
+    if (DEFINED TAILOR_CURRENT_ARCH)
+        set_property(GLOBAL APPEND PROPERTY TAILOR_ARCH_KERNELS_${TAILOR_CURRENT_ARCH} ${function_name})
+    endif ()
     get_property(known GLOBAL PROPERTY TAILOR_KERNELS)
     if (target IN_LIST known)
         return()
     endif ()
     set_property(GLOBAL APPEND PROPERTY TAILOR_KERNELS ${target})
+    set_property(GLOBAL APPEND PROPERTY TAILOR_KERNEL_FUNCTIONS ${function_name})
+    set_property(GLOBAL PROPERTY TAILOR_KERNEL_${function_name} ${generator} ${ARGN})
+    tailor_schedule_param("${TAILOR_SCHEDULE_KERNELS}" ${function_name} schedule)
     get_property(runtime GLOBAL PROPERTY TAILOR_HALIDE_RUNTIME)
     if (runtime)
         set(runtime_arg USE_RUNTIME ${runtime})
@@ -39,7 +47,46 @@ function(tailor_kernel generator function_name)
                        ${targets_arg}
                        FEATURES ${TAILOR_HALIDE_FEATURES} c_plus_plus_name_mangling
                        ${runtime_arg}
-                       PARAMS ${ARGN})
+                       PARAMS ${ARGN} ${schedule})
+endfunction()
+
+# The list of every kernel bench/tune may tune, as JSON: each architecture's
+# kernel names, each kernel's generator and parameters, and the Halide
+# targets the build compiles them for.
+function(tailor_write_kernel_list path)
+    get_property(architectures GLOBAL PROPERTY TAILOR_ARCHITECTURE_NAMES)
+    get_property(functions GLOBAL PROPERTY TAILOR_KERNEL_FUNCTIONS)
+    set(json "{\n  \"architectures\": {")
+    set(separator "")
+    foreach (arch IN LISTS architectures)
+        get_property(names GLOBAL PROPERTY TAILOR_ARCH_KERNELS_${arch})
+        list(REMOVE_DUPLICATES names)
+        list(JOIN names "\", \"" names)
+        string(APPEND json "${separator}\n    \"${arch}\": [\"${names}\"]")
+        set(separator ",")
+    endforeach ()
+    string(APPEND json "\n  },\n  \"kernels\": {")
+    set(separator "")
+    foreach (function_name IN LISTS functions)
+        get_property(kernel GLOBAL PROPERTY TAILOR_KERNEL_${function_name})
+        list(POP_FRONT kernel generator)
+        set(params "")
+        foreach (param IN LISTS kernel)
+            string(REGEX REPLACE "^([^=]*)=(.*)$" "\"\\1\": \"\\2\"" param "${param}")
+            list(APPEND params "${param}")
+        endforeach ()
+        list(JOIN params ", " params)
+        string(APPEND json "${separator}\n    \"${function_name}\": {\"generator\": \"${generator}\", "
+                           "\"params\": {${params}}}")
+        set(separator ",")
+    endforeach ()
+    set(targets ${TAILOR_X86_TARGETS})
+    if (NOT targets)
+        set(targets "${Halide_TARGET}")
+    endif ()
+    list(JOIN targets "\", \"" targets)
+    string(APPEND json "\n  },\n  \"targets\": [\"${targets}\"],\n  \"features\": \"${TAILOR_HALIDE_FEATURES}\"\n}\n")
+    file(CONFIGURE OUTPUT "${path}" CONTENT "${json}" @ONLY)
 endfunction()
 
 # Adds a layer kind's kernel binding (C++ text, may be empty) and its
@@ -97,6 +144,7 @@ struct @arch_type@ {
 # Instantiates one parsed architecture and appends its declaration to
 # `declarations` in the caller's scope.
 function(_tailor_instantiate_architecture arch)
+    set(TAILOR_CURRENT_ARCH ${arch})  # for tailor_kernel's list
     set(file "${PROJECT_SOURCE_DIR}/architectures/${arch}.arch")
     set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${file}")
     tailor_parse_architecture("${file}" parsed)
@@ -136,6 +184,7 @@ function(tailor_add_architectures)
     cmake_parse_arguments(ARG "" "TARGET;GENERATOR" "ARCHITECTURES" ${ARGN})
     set_property(GLOBAL PROPERTY TAILOR_GENERATOR_TARGET ${ARG_GENERATOR})
     set_property(GLOBAL PROPERTY TAILOR_ARCHITECTURE_NAMES ${ARG_ARCHITECTURES})
+    tailor_read_schedule_record(TAILOR_SCHEDULE_KERNELS)
     # The optimiser's, the weight average's and predict's resizing kernels,
     # whatever the architectures.
     tailor_kernel(adam adam)
@@ -162,6 +211,8 @@ function(tailor_add_architectures)
     # Rewritten only when it changes, so a reconfigure rebuilds nothing.
     configure_file("${TAILOR_CMAKE_DIR}/architectures.h.in"
                    "${CMAKE_CURRENT_BINARY_DIR}/generated/tailor/architectures.h" @ONLY)
+
+    tailor_write_kernel_list("${CMAKE_CURRENT_BINARY_DIR}/generated/tailor/kernels.json")
 
     add_library(${ARG_TARGET} INTERFACE)
     target_link_libraries(${ARG_TARGET} INTERFACE ${kernels})

@@ -50,21 +50,26 @@ public:
         require_output(output);
     }
 
+    // Choices: tile_vectors and tile_columns of the register tile.
     void schedule() {
         if (get_auto_schedule()) return;
+        tailor::ScheduleChoices choices = schedule_choices();
         if (get_target().has_gpu_feature()) {
             // One thread per output element, its whole reduction in a register.
             Var thread = tailor::gpu_tile_channels_columns(output, co, x, y, n, out_channels, out_width());
             sum.compute_at(output, thread);
             sum.update().unroll(r.y).unroll(r.z);
+            choices.check_all_used();
             return;
         }
         // Register tile: vectors of output channels times a few output columns,
         // the whole reduction inside, so each input value is broadcast once
         // per weight vector and the accumulators never leave registers.
         const int vec = std::min<int>(this->natural_vector(), out_channels);
-        const int co_tile = tailor::vector_tile(out_channels, vec, tailor::row_tile_vectors(out_width(), get_target()));
-        const int x_tile = tailor::column_tile(out_width(), co_tile / vec, get_target());
+        const int co_tile = tailor::vector_tile(
+            out_channels, vec, choices.count("tile_vectors", tailor::row_tile_vectors(out_width(), get_target())));
+        const int x_tile = std::min<int>(
+            out_width(), choices.count("tile_columns", tailor::column_tile(out_width(), co_tile / vec, get_target())));
         Var coo("coo"), coi("coi"), xo("xo"), xi("xi"), yn("yn");
         output.split(co, coo, coi, co_tile, TailStrategy::ShiftInwards)
             .split(x, xo, xi, x_tile, TailStrategy::ShiftInwards)
@@ -79,6 +84,7 @@ public:
             .vectorize(co, vec)
             .unroll(co)
             .unroll(x);
+        choices.check_all_used();
     }
 
 private:
@@ -105,7 +111,9 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
-        schedule_backward_data(dz, d_input);
+        tailor::ScheduleChoices choices = schedule_choices();
+        schedule_backward_data(dz, d_input, choices);
+        choices.check_all_used();
     }
 
 private:
@@ -136,28 +144,33 @@ public:
         require_bias(d_bias);
     }
 
+    // Choices: tile_vectors, tile_in_channels and all_taps of the register
+    // tile (weight_gradient.h).
     void schedule() {
         if (get_auto_schedule()) return;
+        tailor::ScheduleChoices choices = schedule_choices();
         if (get_target().has_gpu_feature()) {
             // One thread per weight (co, ci, kx, ky) and per bias, each
             // summing its pixels and samples in a fixed order.
             Var thread = tailor::gpu_tile_channels_columns(d_weights, co, ci, kx, ky, out_channels, in_channels);
             sum.compute_at(d_weights, thread);
             bias_sum.compute_at(d_bias, tailor::gpu_tile_1d(d_bias, co, out_channels));
+            choices.check_all_used();
             return;
         }
         // Register tiles: output-channel vectors x input channels x taps.
         // Every tile owns its outputs and sums in a fixed order, so results
         // do not depend on thread timing.
         const int vec = std::min<int>(this->natural_vector(), out_channels);
-        const int co_tile = tailor::vector_tile(out_channels, vec, tailor::register_tile_vectors(get_target()));
-        const int ci_tile = std::min<int>(in_channels, 2);
+        const tailor::WeightGradientTile tiles =
+            tailor::weight_gradient_tile(choices, out_channels, in_channels, get_target());
+        const int co_tile = tiles.co_tile, ci_tile = tiles.ci_tile;
         Var coo("coo"), coi("coi"), cio("cio"), cii("cii"), tile("tile"), task("task");
         dz.compute_root().vectorize(Var("c"), vec).parallel(Var("n"));
         if (out_width() * out_height() >= 64) {
             // Many pixels per image: image by image in two batch halves.
             tailor::schedule_weight_gradient_by_halves(sum, r.x, r.y, r.z, input.dim(3).extent(), co, ci, kx, ky,
-                                                       out_channels, in_channels, get_target());
+                                                       out_channels, tiles, get_target());
             d_weights.vectorize(co, vec);
         } else {
             // Few pixels per image: each tile sums the whole batch in registers.
@@ -181,6 +194,7 @@ public:
         tailor::schedule_bias_gradient_by_halves(bias_sum, r.x, r.y, r.z, input.dim(3).extent(), co, out_channels,
                                                  get_target());
         d_bias.vectorize(co, vec);
+        choices.check_all_used();
     }
 
 private:

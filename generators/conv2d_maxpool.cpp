@@ -94,7 +94,9 @@ protected:
     // routed gradient is made in cache just before the weight tiles read it,
     // window by window so that each element's position in its window is a
     // constant.
-    void schedule_parameter_gradients(Func d_weights, Func d_bias, const Expr &batch) {
+    // Choices: those of weight_gradient_tile (weight_gradient.h).
+    void schedule_parameter_gradients(Func d_weights, Func d_bias, const Expr &batch,
+                                      tailor::ScheduleChoices &choices) {
         const int co_extent = this->out_channels, ci_extent = this->in_channels;
         if (this->get_target().has_gpu_feature()) {
             dz.compute_root();
@@ -104,8 +106,10 @@ protected:
             bias_sum.compute_at(d_bias, tailor::gpu_tile_1d(d_bias, co, co_extent));
             return;
         }
+        const tailor::WeightGradientTile tiles =
+            tailor::weight_gradient_tile(choices, co_extent, ci_extent, this->get_target());
         const LoopLevel image = tailor::schedule_weight_gradient_by_halves(sum, rw.x, rw.y, rw.z, batch, co, ci, kx, ky,
-                                                                           co_extent, ci_extent, this->get_target());
+                                                                           co_extent, tiles, this->get_target());
         const int vec = channel_vector();
         Var wxi("wxi"), wyi("wyi");
         dz.compute_at(image)
@@ -123,15 +127,21 @@ protected:
     // The CPU and GPU schedules of a pooled output (co, px, py, n): a
     // register tile of channel vectors x a few pooled columns, whose 2x2
     // windows of sums are all accumulators; the sums never reach memory.
+    // Choices: tile_vectors and tile_columns (pooled columns).
     void schedule_pooled(Func output) {
+        tailor::ScheduleChoices choices = this->schedule_choices();
         if (this->get_target().has_gpu_feature()) {
             // One thread per pooled output; its four sums run in registers.
             tailor::gpu_tile_channels_columns(output, co, px, py, n, this->out_channels, pooled_width());
+            choices.check_all_used();
             return;
         }
         const int vec = channel_vector();
-        const int co_tile = tailor::vector_tile(this->out_channels, vec, tailor::register_tile_vectors(this->get_target()));
-        const int px_tile = tailor::column_tile(pooled_width(), 4 * co_tile / vec, this->get_target());
+        const int co_tile = tailor::vector_tile(
+            this->out_channels, vec, choices.count("tile_vectors", tailor::register_tile_vectors(this->get_target())));
+        const int px_tile = std::min(
+            pooled_width(),
+            choices.count("tile_columns", tailor::column_tile(pooled_width(), 4 * co_tile / vec, this->get_target())));
         Var coo("coo"), coi("coi"), pxo("pxo"), pxi("pxi"), yn("yn");
         output.split(co, coo, coi, co_tile, TailStrategy::ShiftInwards)
             .split(px, pxo, pxi, px_tile, TailStrategy::ShiftInwards)
@@ -142,6 +152,7 @@ protected:
             .unroll(pxi);
         conv.compute_at(output, coo).vectorize(co, vec).unroll(co).unroll(x).unroll(y);
         conv.update().reorder(co, x, y, r.x, r.y, r.z, n).vectorize(co, vec).unroll(co).unroll(x).unroll(y);
+        choices.check_all_used();
     }
 
     template <typename InputBuffer, typename WeightsBuffer, typename BiasBuffer>
@@ -227,17 +238,25 @@ public:
         require_bias(d_bias);
     }
 
+    // Choices: the weight gradient's, and conv_tile_columns of the
+    // recomputed sums.
     void schedule() {
         if (get_auto_schedule()) return;
-        schedule_parameter_gradients(d_weights, d_bias, input.dim(3).extent());
-        if (get_target().has_gpu_feature()) return;  // the window maxima inline in each dz thread
+        tailor::ScheduleChoices choices = schedule_choices();
+        schedule_parameter_gradients(d_weights, d_bias, input.dim(3).extent(), choices);
+        if (get_target().has_gpu_feature()) {  // the window maxima inline in each dz thread
+            choices.check_all_used();
+            return;
+        }
         // One image's sums, a row pair at a time, in register tiles of channel
         // vectors x columns (update stages cannot shift a tile inwards: the
         // last one is guarded; and a vector per column is left to operands,
         // or LLVM spills accumulators).
         const int vec = channel_vector();
         const int co_tile = tailor::vector_tile(out_channels, vec, tailor::register_tile_vectors(get_target()));
-        const int x_tile = tailor::column_tile(out_width(), co_tile / vec + 1, get_target());
+        const int x_tile = std::min<int>(
+            out_width(),
+            choices.count("conv_tile_columns", tailor::column_tile(out_width(), co_tile / vec + 1, get_target())));
         Var xo("xo"), xi("xi");
         argmax.compute_at(dz, wy).vectorize(co, vec);
         conv.compute_at(dz, wy)
@@ -252,6 +271,7 @@ public:
             .vectorize(co, vec)
             .unroll(co)
             .unroll(xi);
+        choices.check_all_used();
     }
 };
 
@@ -278,7 +298,9 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
-        schedule_parameter_gradients(d_weights, d_bias, input.dim(3).extent());
+        tailor::ScheduleChoices choices = schedule_choices();
+        schedule_parameter_gradients(d_weights, d_bias, input.dim(3).extent(), choices);
+        choices.check_all_used();
     }
 };
 
@@ -304,7 +326,9 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
-        schedule_backward_data(dz, d_input);
+        tailor::ScheduleChoices choices = schedule_choices();
+        schedule_backward_data(dz, d_input, choices);
+        choices.check_all_used();
     }
 };
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "layout.h"
+#include "schedule_choices.h"
 #include "tailor/nn/shape.h"  // kConvKernel
 
 namespace tailor {
@@ -17,8 +18,12 @@ public:
     Halide::GeneratorParam<int> in_channels{"in_channels", 1};
     Halide::GeneratorParam<int> out_channels{"out_channels", 32};
     Halide::GeneratorParam<bool> relu{"relu", true};
+    // Tuned schedule choices per target (schedule_choices.h); empty: by hand.
+    Halide::GeneratorParam<std::string> schedule{"schedule", ""};
 
 protected:
+    ScheduleChoices schedule_choices() const { return ScheduleChoices(schedule.value(), this->get_target()); }
+
     int out_width() const { return width - kConvKernel + 1; }
     int out_height() const { return height - kConvKernel + 1; }
     int natural_vector() const { return this->get_target().template natural_vector_size<float>(); }
@@ -86,7 +91,9 @@ protected:
         d_input(ci, x, y, n) = backward_data_sum(ci, x, y, n);
     }
 
-    void schedule_backward_data(Halide::Func dz, Halide::Func d_input) {
+    // Choices: tile_vectors and tile_columns of the register tile,
+    // unroll_rows (0 or 1).
+    void schedule_backward_data(Halide::Func dz, Halide::Func d_input, ScheduleChoices &choices) {
         using namespace Halide;
         Var ci("ci"), x("x"), y("y"), n("n");
         const RDom &r = backward_data_r;
@@ -100,8 +107,10 @@ protected:
             return;
         }
         const int vec = std::min<int>(natural_vector(), in_channels);
-        const int ci_tile = vector_tile(in_channels, vec, register_tile_vectors(this->get_target()));
-        const int x_tile = column_tile(width, ci_tile / vec, this->get_target());
+        const int ci_tile =
+            vector_tile(in_channels, vec, choices.count("tile_vectors", register_tile_vectors(this->get_target())));
+        const int x_tile =
+            std::min<int>(width, choices.count("tile_columns", column_tile(width, ci_tile / vec, this->get_target())));
         Var cio("cio"), cii("cii"), xo("xo"), xi("xi");
         backward_data_weights.compute_root().vectorize(ci, vec);
         // The gradient at the sums of one image is stored; the zero padding
@@ -115,7 +124,7 @@ protected:
             .parallel(n)
             .vectorize(cii, vec)
             .unroll(xi);
-        if (height <= 16) {
+        if (choices.get("unroll_rows", height <= 16) != 0) {
             // Every row unrolled too, so that no tap needs a bounds test:
             // split off, the border rows still tested each tap
             // (docs/performance.md, "What each change bought"). Taller images

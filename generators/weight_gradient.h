@@ -4,9 +4,33 @@
 #pragma once
 
 #include "layout.h"
+#include "schedule_choices.h"
 #include "tailor/nn/shape.h"  // kConvKernel
 
 namespace tailor {
+
+// A weight-gradient register tile: vectors of output channels x input
+// channels, and (where the registers hold them) all the kernel's taps.
+struct WeightGradientTile {
+    int co_tile = 0, ci_tile = 0;  // channels
+    bool all_taps = false;
+};
+
+// The hand tile, or the choices' tile_vectors, tile_in_channels and
+// all_taps (0 or 1).
+inline WeightGradientTile weight_gradient_tile(ScheduleChoices &choices, int out_channels, int in_channels,
+                                               const Halide::Target &target) {
+    const int vec = std::min(out_channels, target.natural_vector_size<float>());
+    WeightGradientTile tile;
+    tile.co_tile = vector_tile(out_channels, vec, choices.count("tile_vectors", register_tile_vectors(target)));
+    tile.ci_tile = std::min(in_channels, choices.count("tile_in_channels", 2));
+    // All the kernel's taps in one tile when the registers hold them: one
+    // pass over an image's pixels then feeds every accumulator.
+    constexpr int taps = kConvKernel * kConvKernel;
+    const bool fits = tile.co_tile / vec * tile.ci_tile * taps <= accumulator_registers(target);
+    tile.all_taps = choices.get("all_taps", fits) != 0;
+    return tile;
+}
 
 // Splits the batch reduction `rn` of sum's update into two halves (the
 // RVar `images` within a half) and returns the Func of per-half sums (pure
@@ -36,16 +60,13 @@ inline Halide::LoopLevel schedule_weight_gradient_by_halves(Halide::Func sum, co
                                                             const Halide::RVar &ry, const Halide::RVar &rn,
                                                             const Halide::Expr &batch, const Halide::Var &co,
                                                             const Halide::Var &ci, const Halide::Var &kx,
-                                                            const Halide::Var &ky, int out_channels, int in_channels,
+                                                            const Halide::Var &ky, int out_channels,
+                                                            const WeightGradientTile &tiles,
                                                             const Halide::Target &target) {
     using namespace Halide;
     const int vec = std::min(out_channels, target.natural_vector_size<float>());
-    const int co_tile = vector_tile(out_channels, vec, register_tile_vectors(target));
-    const int ci_tile = std::min(in_channels, 2);
-    // All the kernel's taps in one tile when the registers hold them: one
-    // pass over an image's pixels then feeds every accumulator.
-    constexpr int taps = kConvKernel * kConvKernel;
-    const bool all_taps = co_tile / vec * ci_tile * taps <= accumulator_registers(target);
+    const int co_tile = tiles.co_tile, ci_tile = tiles.ci_tile;
+    const bool all_taps = tiles.all_taps;
 
     RVar images("images");
     Var half("half"), u("u"), coo("coo"), coi("coi"), cio("cio"), cii("cii"), tile("tile");

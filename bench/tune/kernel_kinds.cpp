@@ -1,0 +1,90 @@
+#include "kernel_kinds.h"
+
+#include "tailor/nn/shape.h"  // kConvKernel, kPoolWindow
+
+#include <algorithm>
+#include <numeric>
+
+namespace tune {
+namespace {
+
+using Halide::Float;
+using Halide::UInt;
+
+std::vector<int> range(int first, int last) {
+    std::vector<int> values(std::max(0, last - first + 1));
+    std::iota(values.begin(), values.end(), first);
+    return values;
+}
+
+int param(const Params &params, const char *name) { return std::stoi(params.at(name)); }
+
+// The choices' product of the named counts, times `per`, within the registers.
+bool product_fits(const std::map<std::string, int> &choices, const char *a, const char *b, int per, int registers) {
+    return choices.at(a) * choices.at(b) * per <= registers;
+}
+
+bool tile_fits(const std::map<std::string, int> &c, int registers) {
+    return product_fits(c, "tile_vectors", "tile_columns", 1, registers);
+}
+// Each pooled column holds a 2x2 window of sums per vector.
+bool pooled_tile_fits(const std::map<std::string, int> &c, int registers) {
+    return product_fits(c, "tile_vectors", "tile_columns", tailor::kPoolWindow * tailor::kPoolWindow, registers);
+}
+// At least one row of taps per tile.
+bool gradient_tile_fits(const std::map<std::string, int> &c, int registers) {
+    return product_fits(c, "tile_vectors", "tile_in_channels", tailor::kConvKernel, registers);
+}
+
+// Vectors of `channels` a tile may hold: up to 4, as many as fit.
+std::vector<int> vector_counts(int channels, int vector_width) {
+    return range(1, std::clamp(channels / std::max(1, vector_width), 1, 4));
+}
+
+}  // namespace
+
+bool kernel_kind(const std::string &generator, const Params &params, int batch, int vector_width,
+                 KernelKind &kind) {
+    if (generator.rfind("conv2d", 0) != 0) return false;
+    const int w = param(params, "width"), h = param(params, "height");
+    const int ci = param(params, "in_channels"), co = param(params, "out_channels");
+    const int k = tailor::kConvKernel, ow = w - k + 1, oh = h - k + 1;
+    const int pw = ow / tailor::kPoolWindow, ph = oh / tailor::kPoolWindow;
+    const BufferShape input{Float(32), {ci, w, h, batch}}, weights{Float(32), {co, ci, k, k}},
+        bias{Float(32), {co}}, output{Float(32), {co, ow, oh, batch}}, pooled{Float(32), {co, pw, ph, batch}},
+        argmax{UInt(8), {co, pw, ph, batch}};
+    const Knob co_vectors{"tile_vectors", vector_counts(co, vector_width)};
+    const Knob all_taps{"all_taps", {0, 1}};
+    const Knob in_channel_tile{"tile_in_channels", range(1, std::min(ci, 4))};
+    if (generator == "conv2d_forward") {
+        kind = {{input, weights, bias}, {output}, {co_vectors, {"tile_columns", range(1, ow)}}, {}, tile_fits};
+    } else if (generator == "conv2d_backward_data" || generator == "conv2d_maxpool_backward_data_argmax") {
+        const bool pair = generator != "conv2d_backward_data";
+        kind = {{weights, pair ? argmax : output, pair ? pooled : output, pair ? pooled : output},
+                {input},
+                {{"tile_vectors", vector_counts(ci, vector_width)}, {"tile_columns", range(1, w)}},
+                {{"unroll_rows", {0, 1}}},
+                tile_fits};
+        if (!pair) kind.inputs.erase(kind.inputs.begin() + 1);  // weights, output, d_output
+    } else if (generator == "conv2d_backward_weights") {
+        kind = {{input, output, output}, {weights, bias}, {co_vectors, in_channel_tile}, {all_taps},
+                gradient_tile_fits};
+    } else if (generator == "conv2d_maxpool_backward_weights") {
+        kind = {{input, weights, bias, pooled, pooled},
+                {weights, bias},
+                {co_vectors, in_channel_tile},
+                {all_taps, {"conv_tile_columns", range(1, ow)}},
+                gradient_tile_fits};
+    } else if (generator == "conv2d_maxpool_backward_weights_argmax") {
+        kind = {{input, argmax, pooled, pooled}, {weights, bias}, {co_vectors, in_channel_tile}, {all_taps},
+                gradient_tile_fits};
+    } else if (generator == "conv2d_maxpool_forward" || generator == "conv2d_maxpool_forward_argmax") {
+        kind = {{input, weights, bias}, {pooled}, {co_vectors, {"tile_columns", range(1, pw)}}, {}, pooled_tile_fits};
+        if (generator == "conv2d_maxpool_forward_argmax") kind.outputs.push_back(argmax);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+}  // namespace tune

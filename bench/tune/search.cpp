@@ -1,0 +1,75 @@
+#include "search.h"
+
+#include <cstdio>
+
+namespace tune {
+namespace {
+
+// Every combination of the primary choices that fits the registers.
+std::vector<Choices> grid(const KernelKind &kind, int registers) {
+    std::vector<Choices> combinations = {{}};
+    for (const Knob &knob : kind.primary) {
+        std::vector<Choices> extended;
+        for (const Choices &c : combinations) {
+            for (int value : knob.values) {
+                Choices next = c;
+                next[knob.name] = value;
+                extended.push_back(next);
+            }
+        }
+        combinations = extended;
+    }
+    std::vector<Choices> fitting;
+    for (const Choices &c : combinations) {
+        if (!kind.fits || kind.fits(c, registers)) fitting.push_back(c);
+    }
+    return fitting;
+}
+
+std::string describe(const Choices &choices) {
+    std::string text;
+    for (const auto &[knob, value] : choices) text += (text.empty() ? "" : ",") + knob + ":" + std::to_string(value);
+    return text.empty() ? "hand" : text;
+}
+
+}  // namespace
+
+KernelResult search(KernelBench &bench, const KernelKind &kind, int accumulator_registers,
+                    std::chrono::steady_clock::time_point deadline, std::ostream &progress) {
+    KernelResult result;
+    std::string problem;
+    const auto hand = bench.measure({}, problem);
+    if (!hand) throw std::runtime_error("the hand schedule does not run: " + problem);
+    result.hand = result.best = *hand;
+    Choices best_choices;
+    auto consider = [&](const Choices &choices) {
+        if (std::chrono::steady_clock::now() >= deadline) return;
+        const auto m = bench.measure(choices, problem);
+        result.candidates++;
+        char line[160];
+        if (m) {
+            std::snprintf(line, sizeof line, "  %-48s %8.3f ms  (hand %.3f)\n", describe(choices).c_str(),
+                          m->milliseconds, result.hand.milliseconds);
+        } else {
+            std::snprintf(line, sizeof line, "  %-48s rejected: %.80s\n", describe(choices).c_str(), problem.c_str());
+        }
+        progress << line << std::flush;
+        if (m && m->milliseconds < result.best.milliseconds) {
+            result.best = *m;
+            best_choices = choices;
+        }
+    };
+    for (const Choices &choices : grid(kind, accumulator_registers)) consider(choices);
+    for (const Knob &knob : kind.secondary) {
+        const Choices base = best_choices;  // empty: the hand schedule's, which won the grid
+        for (int value : knob.values) {
+            Choices next = base;
+            next[knob.name] = value;
+            consider(next);
+        }
+    }
+    result.choices = best_choices;
+    return result;
+}
+
+}  // namespace tune

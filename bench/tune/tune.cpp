@@ -1,0 +1,186 @@
+// bench/tune: searches the schedule choices of an architecture's kernels on
+// this machine and writes them as a record the build reads
+// (cmake -DTAILOR_SCHEDULES=FILE; schedules/default.json by default).
+//
+//   build/bench/tune --arch cnn3 [--kernel PATTERN] [--seconds 1800] [--out tuned.json]
+//
+// Each kernel is compiled (JIT) from the same generator source as the build,
+// for the build's Halide target that this CPU runs best, at batch 128; each
+// candidate's outputs are checked against the hand schedule's before it is
+// timed. A candidate is kept only when, timed again alternately with the
+// hand schedule, it is at least 3% faster.
+#include "candidate.h"
+#include "kernel_kinds.h"
+#include "search.h"
+
+#include "schedule_choices.h"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+constexpr double kKeepIfFaster = 0.97;  // tuned / hand, timed again
+
+json read_json(const std::string &path) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error(path + ": cannot read");
+    try {
+        return json::parse(in);
+    } catch (const json::exception &e) {
+        throw std::runtime_error(path + ": not JSON: " + e.what());
+    }
+}
+
+void write_json_atomically(const std::string &path, const json &value) {
+    const std::string temporary = path + ".tmp";
+    {
+        std::ofstream out(temporary);
+        out << value.dump(2) << "\n";
+        if (!out) throw std::runtime_error(path + ": cannot write");
+    }
+    std::filesystem::rename(temporary, path);
+}
+
+std::string cpu_name() {
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(cpuinfo, line)) {
+        if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+    }
+    return "unknown CPU";
+}
+
+std::string today() {
+    char date[16];
+    const std::time_t now = std::time(nullptr);
+    std::strftime(date, sizeof date, "%Y-%m-%d", std::gmtime(&now));
+    return date;
+}
+
+// The build's Halide target this CPU runs best (the first of the list the
+// host's features cover), ready for JIT.
+Halide::Target best_target(const json &list) {
+    const Halide::Target host = Halide::get_host_target();
+    for (const auto &name : list.at("targets")) {
+        std::string full = name.get<std::string>();
+        if (full == "host") return host.with_feature(Halide::Target::JIT);
+        const std::string features = list.at("features");
+        if (!features.empty()) full += "-" + features;
+        Halide::Target target(full);
+        bool runs = target.arch == host.arch && target.bits == host.bits;
+        for (int f = 0; runs && f < Halide::Target::FeatureEnd; f++) {
+            const auto feature = static_cast<Halide::Target::Feature>(f);
+            // The CPU features the target assumes must be the host's.
+            if (target.has_feature(feature) && !host.has_feature(feature) && feature != Halide::Target::NoRuntime &&
+                feature != Halide::Target::CPlusPlusMangling) {
+                runs = false;
+            }
+        }
+        if (runs) return target.with_feature(Halide::Target::JIT);
+    }
+    throw std::runtime_error("none of the build's targets runs on this CPU");
+}
+
+// Hand and tuned timed again, alternately, three times each: the medians.
+std::pair<double, double> confirm(tune::KernelBench &bench, const tune::Choices &choices) {
+    std::vector<double> hand, tuned;
+    std::string problem;
+    for (int i = 0; i < 3; i++) {
+        hand.push_back(bench.measure({}, problem)->milliseconds);
+        tuned.push_back(bench.measure(choices, problem)->milliseconds);
+    }
+    std::sort(hand.begin(), hand.end());
+    std::sort(tuned.begin(), tuned.end());
+    return {hand[1], tuned[1]};
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    CLI::App app{"Tunes the schedule choices of an architecture's kernels on this machine"};
+    std::string arch = "cnn3", pattern = "*", out = "tuned.json", list_path = TAILOR_KERNEL_LIST;
+    double seconds = 1800;
+    int batch = 128;
+    app.add_option("--arch", arch, "The architecture whose kernels to tune")->capture_default_str();
+    app.add_option("--kernel", pattern, "Only kernels whose names match this glob, e.g. 'conv2d_*13x13*'")
+        ->capture_default_str();
+    app.add_option("--seconds", seconds, "Time budget for all of them")->capture_default_str()->check(CLI::PositiveNumber);
+    app.add_option("--out", out, "The record to write (merged into it when it exists)")->capture_default_str();
+    app.add_option("--batch", batch, "Images per call")->capture_default_str()->check(CLI::Range(1, 4096));
+    app.add_option("--kernels", list_path, "The build's kernel list")->capture_default_str();
+    CLI11_PARSE(app, argc, argv);
+
+    try {
+        const json list = read_json(list_path);
+        if (!list.at("architectures").contains(arch)) throw std::runtime_error("unknown architecture '" + arch + "'");
+        const Halide::Target target = best_target(list);
+        const std::string key = tailor::schedule_target_key(target);
+        const int vector_width = target.natural_vector_size<float>();
+        const int registers = key == "x86-avx512" || key == "arm-64" ? 28 : 12;
+        std::vector<std::pair<std::string, tune::KernelKind>> kernels;
+        for (const auto &name : list.at("architectures").at(arch)) {
+            const json &kernel = list.at("kernels").at(name.get<std::string>());
+            tune::KernelKind kind;
+            const tune::Params params = kernel.at("params");
+            if (fnmatch(pattern.c_str(), name.get<std::string>().c_str(), 0) == 0 &&
+                tune::kernel_kind(kernel.at("generator"), params, batch, vector_width, kind)) {
+                kernels.emplace_back(name, kind);
+            }
+        }
+        if (kernels.empty()) throw std::runtime_error("no kernel of " + arch + " with schedule choices matches");
+        json record = std::filesystem::exists(out) ? read_json(out) : json{{"kernels", json::object()}};
+        record["description"] = "Tuned schedule choices (bench/tune); kernels and targets not named here keep "
+                                "their hand schedules.";
+        std::cout << "Tuning " << kernels.size() << " kernels of " << arch << " for " << target.to_string() << " ("
+                  << cpu_name() << "), " << seconds << " s at most\n";
+        const auto start = Clock::now();
+        for (std::size_t i = 0; i < kernels.size(); i++) {
+            const auto &[name, kind] = kernels[i];
+            const json &kernel = list.at("kernels").at(name);
+            // An equal share of what is left, for this kernel and each after it.
+            const double left = seconds - std::chrono::duration<double>(Clock::now() - start).count();
+            const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                                     std::chrono::duration<double>(left / (kernels.size() - i)));
+            std::cout << "[" << i + 1 << "/" << kernels.size() << "] " << name << "\n" << std::flush;
+            tune::KernelBench bench(kernel.at("generator"), kernel.at("params"), kind, target, key);
+            const tune::KernelResult result = tune::search(bench, kind, registers, deadline, std::cout);
+            double hand_ms = result.hand.milliseconds, tuned_ms = hand_ms;
+            tune::Choices kept;
+            if (!result.choices.empty() && !bench.same_as_hand(result.choices)) {
+                std::tie(hand_ms, tuned_ms) = confirm(bench, result.choices);
+                if (tuned_ms < kKeepIfFaster * hand_ms) kept = result.choices;
+            }
+            std::cout << "  -> " << (kept.empty() ? "hand schedule" : bench.schedule_param(kept)) << ": "
+                      << (kept.empty() ? hand_ms : tuned_ms) << " ms, hand " << hand_ms << " ms ("
+                      << result.candidates << " candidates)\n";
+            record["kernels"][name][key] = {{"choices", kept},
+                                            {"tuned_ms", kept.empty() ? hand_ms : tuned_ms},
+                                            {"hand_ms", hand_ms},
+                                            {"batch", batch},
+                                            {"halide_target", target.to_string()},
+                                            {"machine", cpu_name()},
+                                            {"date", today()}};
+            write_json_atomically(out, record);  // after each kernel: a stopped run keeps what it found
+        }
+        std::cout << "Written: " << out << " (" << std::chrono::duration<double>(Clock::now() - start).count()
+                  << " s); build with it: cmake -B build -DTAILOR_SCHEDULES=" << std::filesystem::absolute(out).string()
+                  << "\n";
+    } catch (const std::exception &e) {
+        std::cerr << "tune: error: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

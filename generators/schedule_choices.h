@@ -1,0 +1,105 @@
+// The choices a schedule leaves to tuning (bench/tune, schedules/*.json):
+// each a named integer, the hand value unless the generator's `schedule`
+// parameter sets it for the target being compiled. One parameter serves an
+// x86 build's several targets (Halide compiles each with the same
+// parameters), so it holds an entry per target:
+//   schedule=x86-avx512@tile_vectors:2,tile_columns:11+x86-avx2@tile_vectors:1
+// (no spaces or semicolons, so that it passes through CMake unchanged).
+#pragma once
+
+#include "Halide.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <string>
+
+namespace tailor {
+
+// The name a record files a target's choices under: "x86-avx512",
+// "x86-avx2", "x86-sse41", "arm-64", "arm-32", "cuda", "opencl".
+inline std::string schedule_target_key(const Halide::Target &target) {
+    using T = Halide::Target;
+    if (target.has_feature(T::CUDA)) return "cuda";
+    if (target.has_feature(T::OpenCL)) return "opencl";
+    if (target.arch == T::X86) {
+        if (target.has_feature(T::AVX512)) return "x86-avx512";
+        if (target.has_feature(T::AVX2)) return "x86-avx2";
+        return "x86-sse41";
+    }
+    return std::string(target.arch == T::ARM ? "arm-" : "other-") + std::to_string(target.bits);
+}
+
+class ScheduleChoices {
+public:
+    // `encoded`: the generator's `schedule` parameter (may be empty).
+    ScheduleChoices(const std::string &encoded, const Halide::Target &target) {
+        hand_values().clear();
+        const std::string key = schedule_target_key(target);
+        std::size_t start = 0;
+        while (start < encoded.size()) {
+            const std::size_t end = std::min(encoded.find('+', start), encoded.size());
+            const std::string entry = encoded.substr(start, end - start);
+            const std::size_t at = entry.find('@');
+            if (at == std::string::npos) fail("'" + entry + "' has no TARGET@");
+            if (entry.substr(0, at) == key) parse_knobs(entry.substr(at + 1));
+            start = end + 1;
+        }
+    }
+
+    // The tuned value of `knob` for this target, else `hand`.
+    int get(const std::string &knob, int hand) {
+        used_.insert(knob);
+        const auto it = values_.find(knob);
+        if (it != values_.end()) return static_cast<int>(it->second);
+        hand_values()[knob] = hand;
+        return hand;
+    }
+
+    // The hand values of the kernel this process scheduled last, for the
+    // choices it left to them: bench/tune, which compiles the generators
+    // itself, tells by them a candidate that only repeats the hand schedule.
+    static std::map<std::string, int> &hand_values() {
+        static std::map<std::string, int> values;
+        return values;
+    }
+
+    // A tile size: at least 1.
+    int count(const std::string &knob, int hand) { return std::max(1, get(knob, hand)); }
+
+    // Every knob set for this target was read: a misspelt one fails the
+    // build instead of being ignored. Called at the end of schedule().
+    void check_all_used() const {
+        for (const auto &[knob, value] : values_) {
+            if (!used_.count(knob)) fail("this kernel has no choice '" + knob + "'");
+        }
+    }
+
+private:
+    // A bad record stops the build, naming the entry.
+    [[noreturn]] static void fail(const std::string &problem) { throw Halide::CompileError("schedule: " + problem); }
+
+    void parse_knobs(const std::string &knobs) {
+        std::size_t start = 0;
+        while (start < knobs.size()) {
+            const std::size_t end = std::min(knobs.find(',', start), knobs.size());
+            const std::string knob = knobs.substr(start, end - start);
+            const std::size_t colon = knob.find(':');
+            if (colon == std::string::npos) fail("'" + knob + "' is not NAME:VALUE");
+            const std::string digits = knob.substr(colon + 1);
+            char *rest = nullptr;
+            const long value = std::strtol(digits.c_str(), &rest, 10);
+            if (digits.empty() || *rest != '\0' || value < 0 || value > 4096) {
+                fail(knob + " is not a count from 0 to 4096");
+            }
+            values_[knob.substr(0, colon)] = value;
+            start = end + 1;
+        }
+    }
+
+    std::map<std::string, long> values_;
+    std::set<std::string> used_;
+};
+
+}  // namespace tailor

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Tuned schedules end to end, on conv2d_3's forward kernel:
+# - bench/tune searches it briefly and writes a record with the hand and the
+#   tuned time, the machine and the Halide target;
+# - the generator takes a record's choices (the same choices twice: the same
+#   object; others: another) and refuses a choice the kernel does not have;
+# - CMake turns a record into the generator's `schedule` parameter, and
+#   refuses a malformed one.
+#   check_schedules.sh GENERATOR_BINARY TUNE_BINARY SOURCE_DIR
+set -euo pipefail
+generator="$1"
+tune="$2"
+source_dir="$3"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAILED: $*"; exit 1; }
+
+"$tune" --arch cnn3 --kernel 'conv2d_forward_5x5x64*' --seconds 10 --batch 16 --out "$work/record.json" \
+    >"$work/tune.log" 2>&1 || { cat "$work/tune.log"; fail "tune"; }
+cat "$work/tune.log"
+/usr/bin/python3 - "$work/record.json" <<'PY' || fail "the record"
+import json, sys
+entry = json.load(open(sys.argv[1]))["kernels"]["conv2d_forward_5x5x64_to_128_relu"]
+assert len(entry) == 1, entry
+(key, tuned), = entry.items()
+assert key.startswith("x86-") or key.startswith("arm-"), key
+assert tuned["hand_ms"] > 0 and 0 < tuned["tuned_ms"] <= tuned["hand_ms"], tuned
+assert tuned["machine"] and tuned["halide_target"] and tuned["batch"] == 16, tuned
+assert all(isinstance(v, int) and v >= 0 for v in tuned["choices"].values()), tuned
+PY
+
+params=(width=5 height=5 in_channels=64 out_channels=128 relu=true)
+target=x86-64-linux-sse41-avx-f16c-fma-avx2-avx512-avx512_skylake
+# Each into a folder of its own, under one function name: the name is in the code.
+compile() {
+    mkdir -p "$work/$1"
+    "$generator" -g conv2d_forward -o "$work/$1" -e object -f conv target=$target "${params[@]}" "${@:2}"
+}
+compile hand
+compile tuned "schedule=x86-avx512@tile_vectors:1,tile_columns:2"
+compile again "schedule=x86-avx2@tile_vectors:2+x86-avx512@tile_vectors:1,tile_columns:2"
+cmp -s "$work/tuned/conv.o" "$work/again/conv.o" || fail "the same choices gave different code"
+! cmp -s "$work/hand/conv.o" "$work/tuned/conv.o" || fail "the choices changed nothing"
+if compile bad "schedule=x86-avx512@tile_colums:2" 2>"$work/bad.log"; then fail "a misspelt choice was taken"; fi
+grep -q "this kernel has no choice 'tile_colums'" "$work/bad.log" || { cat "$work/bad.log"; fail "no message"; }
+
+cat >"$work/probe.cmake" <<'CMAKE'
+include("${SOURCE_DIR}/cmake/TailorSchedules.cmake")
+tailor_read_schedule_record(kernels)
+tailor_schedule_param("${kernels}" conv2d_forward_5x5x64_to_128_relu param)
+message(STATUS "PARAM ${param}")
+CMAKE
+printf '{"kernels": {"conv2d_forward_5x5x64_to_128_relu": {"x86-avx512": {"choices": {"tile_vectors": 1, "tile_columns": 2}}, "x86-avx2": {"choices": {}}}}}' >"$work/good.json"
+cmake -DSOURCE_DIR="$source_dir" -DPROJECT_SOURCE_DIR="$source_dir" -DTAILOR_SCHEDULES="$work/good.json" \
+    -P "$work/probe.cmake" >"$work/cmake.log" 2>&1 || { cat "$work/cmake.log"; fail "cmake on a good record"; }
+grep -q -- "PARAM schedule=x86-avx512@tile_columns:2,tile_vectors:1$" "$work/cmake.log" ||
+    { cat "$work/cmake.log"; fail "the record's choices are not the generator's parameter"; }
+printf '{"kernels": {"conv2d_forward_5x5x64_to_128_relu": {"x86-avx512": {"choices": {"tile_vectors": "1;2"}}}}}' >"$work/bad.json"
+if cmake -DSOURCE_DIR="$source_dir" -DPROJECT_SOURCE_DIR="$source_dir" -DTAILOR_SCHEDULES="$work/bad.json" \
+    -P "$work/probe.cmake" >"$work/cmake.log" 2>&1; then
+    fail "a malformed record was taken"
+fi
+tr -s " \n" " " <"$work/cmake.log" | grep -q "is not a schedule choice" || { cat "$work/cmake.log"; fail "no message for it"; }
+echo ok
