@@ -2,10 +2,11 @@
 // this machine and writes them as a record the build reads
 // (cmake -DTAILOR_SCHEDULES=FILE; schedules/default.json by default).
 //
-//   build/bench/tune --arch cnn3 [--kernel PATTERN] [--seconds 1800] [--out tuned.json]
+//   build/bench/tune --arch cnn3 [--kernel PATTERN] [--seconds 1800] [--out tuned.json] [--target KEY]
 //
 // Each kernel is compiled (JIT) from the same generator source as the build,
-// for the build's Halide target that this CPU runs best, at batch 128; each
+// for the build's Halide target that this CPU runs best (or --target), at
+// batch 128; each
 // candidate's outputs are checked against the hand schedule's before it is
 // timed. A candidate is kept only when, timed again alternately with the
 // hand schedule, it is at least 3% faster.
@@ -70,13 +71,17 @@ std::string today() {
     return date;
 }
 
-// The build's Halide target this CPU runs best (the first of the list the
-// host's features cover), ready for JIT.
-Halide::Target best_target(const json &list) {
+// The build's Halide targets this CPU runs, best first (the build lists
+// them so), ready for JIT.
+std::vector<Halide::Target> runnable_targets(const json &list) {
     const Halide::Target host = Halide::get_host_target();
+    std::vector<Halide::Target> runnable;
     for (const auto &name : list.at("targets")) {
         std::string full = name.get<std::string>();
-        if (full == "host") return host.with_feature(Halide::Target::JIT);
+        if (full == "host") {
+            runnable.push_back(host.with_feature(Halide::Target::JIT));
+            continue;
+        }
         const std::string features = list.at("features");
         if (!features.empty()) full += "-" + features;
         Halide::Target target(full);
@@ -89,9 +94,21 @@ Halide::Target best_target(const json &list) {
                 runs = false;
             }
         }
-        if (runs) return target.with_feature(Halide::Target::JIT);
+        if (runs) runnable.push_back(target.with_feature(Halide::Target::JIT));
     }
-    throw std::runtime_error("none of the build's targets runs on this CPU");
+    return runnable;
+}
+
+// The target to tune: the one with this key, else the best this CPU runs.
+Halide::Target pick_target(const json &list, const std::string &key) {
+    const auto runnable = runnable_targets(list);
+    std::string keys;
+    for (const auto &target : runnable) {
+        if (key.empty() || tailor::schedule_target_key(target) == key) return target;
+        keys += " " + tailor::schedule_target_key(target);
+    }
+    if (runnable.empty()) throw std::runtime_error("none of the build's targets runs on this CPU");
+    throw std::runtime_error("--target " + key + ": not one this build has and this CPU runs (it runs:" + keys + ")");
 }
 
 // Hand and tuned timed again, alternately, three times each: the medians.
@@ -121,12 +138,16 @@ int main(int argc, char **argv) {
     app.add_option("--out", out, "The record to write (merged into it when it exists)")->capture_default_str();
     app.add_option("--batch", batch, "Images per call")->capture_default_str()->check(CLI::Range(1, 4096));
     app.add_option("--kernels", list_path, "The build's kernel list")->capture_default_str();
+    std::string target_key;
+    app.add_option("--target", target_key,
+                   "The build's target to tune, by its record key (x86-avx512, x86-avx2, x86-sse41); default: the "
+                   "best this CPU runs");
     CLI11_PARSE(app, argc, argv);
 
     try {
         const json list = read_json(list_path);
         if (!list.at("architectures").contains(arch)) throw std::runtime_error("unknown architecture '" + arch + "'");
-        const Halide::Target target = best_target(list);
+        const Halide::Target target = pick_target(list, target_key);
         const std::string key = tailor::schedule_target_key(target);
         const int vector_width = target.natural_vector_size<float>();
         const int registers = key == "x86-avx512" || key == "arm-64" ? 28 : 12;
