@@ -118,6 +118,9 @@ CommandResult run_command(const std::vector<std::string> &argv, std::size_t max_
         throw;
     }
     result.status = reap(pid, argv[0]);
+    // Where posix_spawnp cannot report a failed exec (under qemu-user, whose
+    // vfork is a fork), the child exits 127 without a word instead.
+    if (result.status == 127 && result.output.empty() && result.errors.empty()) result.started = false;
     return result;
 }
 

@@ -8,7 +8,7 @@
 namespace tailor {
 
 struct CommandResult {
-    bool started = false;  // false: the program is not on PATH (or cannot run)
+    bool started = false;  // false: the program is not on PATH (or cannot run), or exited 127 silently
     int status = 0;        // the exit status; 128 + signal when killed
     std::string output, errors;
 };
