@@ -1,11 +1,12 @@
 // The machine's measured single-precision FMA peak, the 100% that kernel
-// benchmarks report against: every hardware thread runs 16 independent
-// chains of fused multiply-adds (enough to hide the FMA latency on two
-// pipes) on the widest vectors the CPU has (AVX-512, else AVX2+FMA; other
-// CPUs use the compiler's plain vector code), in trials of about 0.2 s after
-// a warm-up, and the best trial counts. The clock it ran at is measured on
-// every thread right after, with chains of dependent integer adds (one per
-// cycle on every CPU tailor targets).
+// benchmarks report against: every hardware thread runs independent chains
+// of fused multiply-adds on the widest vectors the CPU has (AVX-512 with 16
+// chains, else AVX2+FMA with 12: enough to hide the FMA latency on two
+// pipes, all in registers; other CPUs use the compiler's plain vector code),
+// in trials of about 0.2 s after a warm-up, and the best trial counts. The
+// clock is measured on every thread right after, with chains of dependent
+// integer adds (one per cycle on every CPU tailor targets); it is the clock
+// just after the FMAs, which a CPU that slows down for AVX-512 may raise.
 #pragma once
 
 namespace bench {

@@ -66,10 +66,12 @@ public:
         // the whole reduction inside, so each input value is broadcast once
         // per weight vector and the accumulators never leave registers.
         const int vec = std::min<int>(this->natural_vector(), out_channels);
-        const int co_tile = tailor::vector_tile(
-            out_channels, vec, choices.count("tile_vectors", tailor::row_tile_vectors(out_width(), get_target())));
-        const int x_tile = std::min<int>(
-            out_width(), choices.count("tile_columns", tailor::column_tile(out_width(), co_tile / vec, get_target())));
+        const int co_tile = tailor::vector_tile(out_channels, vec,
+                                                choices.count("tile_vectors",
+                                                              tailor::row_tile_vectors(out_width(), get_target()),
+                                                              out_channels / vec));
+        const int x_tile = choices.count(
+            "tile_columns", tailor::column_tile(out_width(), co_tile / vec, get_target()), out_width());
         Var coo("coo"), coi("coi"), xo("xo"), xi("xi"), yn("yn");
         output.split(co, coo, coi, co_tile, TailStrategy::ShiftInwards)
             .split(x, xo, xi, x_tile, TailStrategy::ShiftInwards)
@@ -162,12 +164,13 @@ public:
         // Every tile owns its outputs and sums in a fixed order, so results
         // do not depend on thread timing.
         const int vec = std::min<int>(this->natural_vector(), out_channels);
+        const bool by_halves = out_width() * out_height() >= 64;  // many pixels per image (below)
         const tailor::WeightGradientTile tiles =
-            tailor::weight_gradient_tile(choices, out_channels, in_channels, get_target());
+            tailor::weight_gradient_tile(choices, out_channels, in_channels, by_halves, get_target());
         const int co_tile = tiles.co_tile, ci_tile = tiles.ci_tile;
         Var coo("coo"), coi("coi"), cio("cio"), cii("cii"), tile("tile"), task("task");
         dz.compute_root().vectorize(Var("c"), vec).parallel(Var("n"));
-        if (out_width() * out_height() >= 64) {
+        if (by_halves) {
             // Many pixels per image: image by image in two batch halves.
             tailor::schedule_weight_gradient_by_halves(sum, r.x, r.y, r.z, input.dim(3).extent(), co, ci, kx, ky,
                                                        out_channels, tiles, get_target());

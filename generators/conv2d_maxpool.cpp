@@ -107,7 +107,7 @@ protected:
             return;
         }
         const tailor::WeightGradientTile tiles =
-            tailor::weight_gradient_tile(choices, co_extent, ci_extent, this->get_target());
+            tailor::weight_gradient_tile(choices, co_extent, ci_extent, true, this->get_target());
         const LoopLevel image = tailor::schedule_weight_gradient_by_halves(sum, rw.x, rw.y, rw.z, batch, co, ci, kx, ky,
                                                                            co_extent, tiles, this->get_target());
         const int vec = channel_vector();
@@ -138,10 +138,10 @@ protected:
         }
         const int vec = channel_vector();
         const int co_tile = tailor::vector_tile(
-            this->out_channels, vec, choices.count("tile_vectors", tailor::register_tile_vectors(this->get_target())));
-        const int px_tile = std::min(
-            pooled_width(),
-            choices.count("tile_columns", tailor::column_tile(pooled_width(), 4 * co_tile / vec, this->get_target())));
+            this->out_channels, vec,
+            choices.count("tile_vectors", tailor::register_tile_vectors(this->get_target()), this->out_channels / vec));
+        const int px_tile = choices.count(
+            "tile_columns", tailor::column_tile(pooled_width(), 4 * co_tile / vec, this->get_target()), pooled_width());
         Var coo("coo"), coi("coi"), pxo("pxo"), pxi("pxi"), yn("yn");
         output.split(co, coo, coi, co_tile, TailStrategy::ShiftInwards)
             .split(px, pxo, pxi, px_tile, TailStrategy::ShiftInwards)
@@ -254,9 +254,8 @@ public:
         // or LLVM spills accumulators).
         const int vec = channel_vector();
         const int co_tile = tailor::vector_tile(out_channels, vec, tailor::register_tile_vectors(get_target()));
-        const int x_tile = std::min<int>(
-            out_width(),
-            choices.count("conv_tile_columns", tailor::column_tile(out_width(), co_tile / vec + 1, get_target())));
+        const int x_tile = choices.count(
+            "conv_tile_columns", tailor::column_tile(out_width(), co_tile / vec + 1, get_target()), out_width());
         Var xo("xo"), xi("xi");
         argmax.compute_at(dz, wy).vectorize(co, vec);
         conv.compute_at(dz, wy)

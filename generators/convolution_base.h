@@ -107,10 +107,9 @@ protected:
             return;
         }
         const int vec = std::min<int>(natural_vector(), in_channels);
-        const int ci_tile =
-            vector_tile(in_channels, vec, choices.count("tile_vectors", register_tile_vectors(this->get_target())));
-        const int x_tile =
-            std::min<int>(width, choices.count("tile_columns", column_tile(width, ci_tile / vec, this->get_target())));
+        const int ci_tile = vector_tile(
+            in_channels, vec, choices.count("tile_vectors", register_tile_vectors(this->get_target()), in_channels / vec));
+        const int x_tile = choices.count("tile_columns", column_tile(width, ci_tile / vec, this->get_target()), width);
         Var cio("cio"), cii("cii"), xo("xo"), xi("xi");
         backward_data_weights.compute_root().vectorize(ci, vec);
         // The gradient at the sums of one image is stored; the zero padding
@@ -124,7 +123,7 @@ protected:
             .parallel(n)
             .vectorize(cii, vec)
             .unroll(xi);
-        if (choices.get("unroll_rows", height <= 16) != 0) {
+        if (choices.flag("unroll_rows", height <= 16)) {
             // Every row unrolled too, so that no tap needs a bounds test:
             // split off, the border rows still tested each tap
             // (docs/performance.md, "What each change bought"). Taller images

@@ -10,6 +10,7 @@
 #include "Halide.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -35,7 +36,7 @@ class ScheduleChoices {
 public:
     // `encoded`: the generator's `schedule` parameter (may be empty).
     ScheduleChoices(const std::string &encoded, const Halide::Target &target) {
-        hand_values().clear();
+        effective_values().clear();
         const std::string key = schedule_target_key(target);
         std::size_t start = 0;
         while (start < encoded.size()) {
@@ -43,30 +44,38 @@ public:
             const std::string entry = encoded.substr(start, end - start);
             const std::size_t at = entry.find('@');
             if (at == std::string::npos) fail("'" + entry + "' has no TARGET@");
+            if (!known_target_key(entry.substr(0, at))) fail("'" + entry.substr(0, at) + "' is not a target key");
             if (entry.substr(0, at) == key) parse_knobs(entry.substr(at + 1));
             start = end + 1;
         }
     }
 
-    // The tuned value of `knob` for this target, else `hand`.
-    int get(const std::string &knob, int hand) {
-        used_.insert(knob);
-        const auto it = values_.find(knob);
-        if (it != values_.end()) return static_cast<int>(it->second);
-        hand_values()[knob] = hand;
-        return hand;
+    // A count (a tile size): the tuned value for this target, else `hand`,
+    // within 1..most (what the schedule can use).
+    int count(const std::string &knob, int hand, int most) {
+        return record(knob, std::clamp(value_or(knob, hand), 1, std::max(1, most)));
     }
 
-    // The hand values of the kernel this process scheduled last, for the
-    // choices it left to them: bench/tune, which compiles the generators
-    // itself, tells by them a candidate that only repeats the hand schedule.
-    static std::map<std::string, int> &hand_values() {
+    // A yes-or-no choice: the tuned value (0 or not) for this target, else `hand`.
+    bool flag(const std::string &knob, bool hand) { return record(knob, value_or(knob, hand) != 0) != 0; }
+
+    // A choice this kernel's shape leaves without effect: accepted, ignored.
+    void unused(const std::string &knob) { record(knob, 0); }
+
+    // The values the kernel this process scheduled last used, tuned or by
+    // hand: bench/tune, which compiles the generators itself, tells by them
+    // which candidates are one schedule.
+    static std::map<std::string, int> &effective_values() {
         static std::map<std::string, int> values;
         return values;
     }
 
-    // A tile size: at least 1.
-    int count(const std::string &knob, int hand) { return std::max(1, get(knob, hand)); }
+    static bool known_target_key(const std::string &key) {
+        for (const char *known : {"x86-avx512", "x86-avx2", "x86-sse41", "arm-64", "arm-32", "cuda", "opencl"}) {
+            if (key == known) return true;
+        }
+        return false;
+    }
 
     // Every knob set for this target was read: a misspelt one fails the
     // build instead of being ignored. Called at the end of schedule().
@@ -77,6 +86,18 @@ public:
     }
 
 private:
+    int value_or(const std::string &knob, int hand) {
+        used_.insert(knob);
+        const auto it = values_.find(knob);
+        return it == values_.end() ? hand : static_cast<int>(it->second);
+    }
+
+    int record(const std::string &knob, int value) {
+        used_.insert(knob);
+        effective_values()[knob] = value;
+        return value;
+    }
+
     // A bad record stops the build, naming the entry.
     [[noreturn]] static void fail(const std::string &problem) { throw Halide::CompileError("schedule: " + problem); }
 
@@ -90,8 +111,9 @@ private:
             const std::string digits = knob.substr(colon + 1);
             char *rest = nullptr;
             const long value = std::strtol(digits.c_str(), &rest, 10);
-            if (digits.empty() || *rest != '\0' || value < 0 || value > 4096) {
-                fail(knob + " is not a count from 0 to 4096");
+            if (digits.empty() || !std::isdigit(static_cast<unsigned char>(digits[0])) || *rest != '\0' ||
+                value > 4096 || values_.count(knob.substr(0, colon))) {
+                fail(knob + " is not a count from 0 to 4096 given once");
             }
             values_[knob.substr(0, colon)] = value;
             start = end + 1;

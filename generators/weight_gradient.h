@@ -17,18 +17,24 @@ struct WeightGradientTile {
 };
 
 // The hand tile, or the choices' tile_vectors, tile_in_channels and
-// all_taps (0 or 1).
+// all_taps (0 or 1; `by_halves`: for schedule_weight_gradient_by_halves,
+// the one schedule that has that choice).
 inline WeightGradientTile weight_gradient_tile(ScheduleChoices &choices, int out_channels, int in_channels,
-                                               const Halide::Target &target) {
+                                               bool by_halves, const Halide::Target &target) {
     const int vec = std::min(out_channels, target.natural_vector_size<float>());
     WeightGradientTile tile;
-    tile.co_tile = vector_tile(out_channels, vec, choices.count("tile_vectors", register_tile_vectors(target)));
-    tile.ci_tile = std::min(in_channels, choices.count("tile_in_channels", 2));
+    tile.co_tile = vector_tile(out_channels, vec,
+                               choices.count("tile_vectors", register_tile_vectors(target), out_channels / vec));
+    tile.ci_tile = choices.count("tile_in_channels", std::min(in_channels, 2), in_channels);
     // All the kernel's taps in one tile when the registers hold them: one
     // pass over an image's pixels then feeds every accumulator.
     constexpr int taps = kConvKernel * kConvKernel;
     const bool fits = tile.co_tile / vec * tile.ci_tile * taps <= accumulator_registers(target);
-    tile.all_taps = choices.get("all_taps", fits) != 0;
+    if (by_halves) {
+        tile.all_taps = choices.flag("all_taps", fits);
+    } else {
+        choices.unused("all_taps");
+    }
     return tile;
 }
 

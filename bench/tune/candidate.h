@@ -7,6 +7,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 namespace tune {
@@ -14,8 +15,7 @@ namespace tune {
 using Choices = std::map<std::string, int>;
 
 struct Measurement {
-    double milliseconds = 0;      // median per call
-    double max_difference = 0;    // against the hand schedule, relative to its largest magnitude
+    double milliseconds = 0;  // median per call
 };
 
 class KernelBench {
@@ -24,12 +24,15 @@ public:
     KernelBench(const std::string &generator, const Params &params, const KernelKind &kind,
                 const Halide::Target &target, const std::string &target_key);
 
-    // The hand schedule when `choices` is empty. Nothing when the candidate
-    // does not compile, or its outputs differ from the hand schedule's.
+    // The hand schedule when `choices` is empty. Nothing (and why) when the
+    // candidate does not compile, is a schedule already measured (the hand
+    // one, or an earlier candidate's, its choices clamped to the same
+    // values), or its outputs are not the hand schedule's, bit for bit: no
+    // choice changes a summation order.
     std::optional<Measurement> measure(const Choices &choices, std::string &problem);
 
-    // Whether `choices` are the hand schedule's own values.
-    bool same_as_hand(const Choices &choices) const;
+    // Times again a candidate measure() accepted.
+    double time_again(const Choices &choices);
 
     // The `schedule` generator parameter for `choices`.
     std::string schedule_param(const Choices &choices) const;
@@ -37,13 +40,14 @@ public:
 private:
     Halide::Pipeline compile(const Choices &choices);
     double time_calls(Halide::Pipeline &pipeline);
-    double difference_from_reference() const;
+    bool outputs_match_reference() const;
 
     std::string generator_, target_key_;
     Params params_;
     Halide::Target target_;
     std::vector<Halide::Buffer<>> inputs_, outputs_, reference_;
-    Choices hand_choices_;
+    Choices hand_effective_;  // the hand schedule's values of every choice
+    std::set<Choices> seen_;  // the schedules measured
 };
 
 }  // namespace tune

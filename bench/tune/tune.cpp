@@ -71,30 +71,31 @@ std::string today() {
     return date;
 }
 
+// Whether this CPU has every instruction set `target` assumes (its other
+// features, such as no_asserts, do not matter here).
+bool cpu_runs(const Halide::Target &target, const Halide::Target &host) {
+    using T = Halide::Target;
+    if (target.arch != host.arch || target.bits != host.bits) return false;
+    for (T::Feature isa : {T::SSE41, T::AVX, T::AVX2, T::FMA, T::FMA4, T::F16C, T::AVX512, T::AVX512_KNL,
+                           T::AVX512_Skylake, T::AVX512_Cannonlake, T::AVX512_SapphireRapids, T::ARMv7s, T::ARMFp16,
+                           T::ARMDotProd, T::ARMv81a, T::SVE, T::SVE2}) {
+        if (target.has_feature(isa) && !host.has_feature(isa)) return false;
+    }
+    return true;
+}
+
 // The build's Halide targets this CPU runs, best first (the build lists
-// them so), ready for JIT.
+// them so), with the build's features, ready for JIT.
 std::vector<Halide::Target> runnable_targets(const json &list) {
     const Halide::Target host = Halide::get_host_target();
+    const std::string features = list.at("features");
     std::vector<Halide::Target> runnable;
     for (const auto &name : list.at("targets")) {
-        std::string full = name.get<std::string>();
-        if (full == "host") {
-            runnable.push_back(host.with_feature(Halide::Target::JIT));
-            continue;
-        }
-        const std::string features = list.at("features");
+        std::string full = name.get<std::string>() == "host" ? host.to_string() : name.get<std::string>();
         if (!features.empty()) full += "-" + features;
-        Halide::Target target(full);
-        bool runs = target.arch == host.arch && target.bits == host.bits;
-        for (int f = 0; runs && f < Halide::Target::FeatureEnd; f++) {
-            const auto feature = static_cast<Halide::Target::Feature>(f);
-            // The CPU features the target assumes must be the host's.
-            if (target.has_feature(feature) && !host.has_feature(feature) && feature != Halide::Target::NoRuntime &&
-                feature != Halide::Target::CPlusPlusMangling) {
-                runs = false;
-            }
-        }
-        if (runs) runnable.push_back(target.with_feature(Halide::Target::JIT));
+        const Halide::Target target(full);
+        if (target.has_gpu_feature()) throw std::runtime_error("this build's kernels are GPU kernels; tune tunes CPU ones");
+        if (cpu_runs(target, host)) runnable.push_back(target.with_feature(Halide::Target::JIT));
     }
     return runnable;
 }
@@ -114,10 +115,9 @@ Halide::Target pick_target(const json &list, const std::string &key) {
 // Hand and tuned timed again, alternately, three times each: the medians.
 std::pair<double, double> confirm(tune::KernelBench &bench, const tune::Choices &choices) {
     std::vector<double> hand, tuned;
-    std::string problem;
     for (int i = 0; i < 3; i++) {
-        hand.push_back(bench.measure({}, problem)->milliseconds);
-        tuned.push_back(bench.measure(choices, problem)->milliseconds);
+        hand.push_back(bench.time_again({}));
+        tuned.push_back(bench.time_again(choices));
     }
     std::sort(hand.begin(), hand.end());
     std::sort(tuned.begin(), tuned.end());
@@ -180,7 +180,11 @@ int main(int argc, char **argv) {
             const tune::KernelResult result = tune::search(bench, kind, registers, deadline, std::cout);
             double hand_ms = result.hand.milliseconds, tuned_ms = hand_ms;
             tune::Choices kept;
-            if (!result.choices.empty() && !bench.same_as_hand(result.choices)) {
+            if (result.candidates == 0) {  // out of time: an earlier record's entry stays
+                std::cout << "  -> not searched (no time left)\n";
+                continue;
+            }
+            if (!result.choices.empty()) {
                 std::tie(hand_ms, tuned_ms) = confirm(bench, result.choices);
                 if (tuned_ms < kKeepIfFaster * hand_ms) kept = result.choices;
             }
@@ -188,6 +192,7 @@ int main(int argc, char **argv) {
                       << (kept.empty() ? hand_ms : tuned_ms) << " ms, hand " << hand_ms << " ms ("
                       << result.candidates << " candidates)\n";
             record["kernels"][name][key] = {{"choices", kept},
+                                            {"candidates", result.candidates},
                                             {"tuned_ms", kept.empty() ? hand_ms : tuned_ms},
                                             {"hand_ms", hand_ms},
                                             {"batch", batch},

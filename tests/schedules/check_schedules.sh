@@ -18,6 +18,7 @@ fail() { echo "FAILED: $*"; exit 1; }
 "$tune" --arch cnn3 --kernel 'conv2d_forward_5x5x64*' --seconds 10 --batch 16 --out "$work/record.json" \
     >"$work/tune.log" 2>&1 || { cat "$work/tune.log"; fail "tune"; }
 cat "$work/tune.log"
+grep -q ' ms  (hand ' "$work/tune.log" || fail "tune timed no candidate"
 /usr/bin/python3 - "$work/record.json" <<'PY' || fail "the record"
 import json, sys
 entry = json.load(open(sys.argv[1]))["kernels"]["conv2d_forward_5x5x64_to_128_relu"]
@@ -39,10 +40,14 @@ compile() {
 compile hand
 compile tuned "schedule=x86-avx512@tile_vectors:1,tile_columns:2"
 compile again "schedule=x86-avx2@tile_vectors:2+x86-avx512@tile_vectors:1,tile_columns:2"
+compile other-target "schedule=x86-avx2@tile_vectors:1"
 cmp -s "$work/tuned/conv.o" "$work/again/conv.o" || fail "the same choices gave different code"
+cmp -s "$work/hand/conv.o" "$work/other-target/conv.o" || fail "another target's choices changed this one's code"
 ! cmp -s "$work/hand/conv.o" "$work/tuned/conv.o" || fail "the choices changed nothing"
 if compile bad "schedule=x86-avx512@tile_colums:2" 2>"$work/bad.log"; then fail "a misspelt choice was taken"; fi
 grep -q "this kernel has no choice 'tile_colums'" "$work/bad.log" || { cat "$work/bad.log"; fail "no message"; }
+if compile bad "schedule=x86-avx512x@tile_columns:2" 2>"$work/bad.log"; then fail "a misspelt target was taken"; fi
+grep -q "'x86-avx512x' is not a target key" "$work/bad.log" || { cat "$work/bad.log"; fail "no message"; }
 
 cat >"$work/probe.cmake" <<'CMAKE'
 include("${SOURCE_DIR}/cmake/TailorSchedules.cmake")
