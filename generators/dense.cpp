@@ -6,13 +6,16 @@
 //   dense_backward_data     weights, output, d_output -> d_input (in,n)
 //   dense_backward_weights  input, output, d_output   -> d_weights (out,in), d_bias (out)
 #include "layout.h"
+#include "schedule_choices.h"
 
 using namespace Halide;
 
 namespace {
 
-// Samples per register tile in the forward and backward-data passes.
+// Samples per register tile in the forward and backward-data passes, by hand.
 constexpr int kBatchTile = 4;
+// The most samples a tuned tile may hold.
+constexpr int kMostBatchTile = 16;
 
 template <typename Self>
 class DenseBase : public Generator<Self> {
@@ -20,9 +23,14 @@ public:
     GeneratorParam<int> inputs{"inputs", 1152};
     GeneratorParam<int> outputs{"outputs", 128};
     GeneratorParam<bool> relu{"relu", true};
+    // Tuned schedule choices per target (schedule_choices.h); empty: by hand.
+    GeneratorParam<std::string> schedule{"schedule", ""};
 
 protected:
     int natural_vector() const { return this->get_target().template natural_vector_size<float>(); }
+    tailor::ScheduleChoices schedule_choices() const {
+        return tailor::ScheduleChoices(schedule.value(), this->get_target());
+    }
 
     // d_output masked by ReLU's derivative, read from the saved output.
     template <typename OutputBuffer, typename GradBuffer>
@@ -54,26 +62,32 @@ public:
         tailor::require_dense(output, {outputs, 0});
     }
 
+    // Choices: tile_vectors and batch_tile of the register tile.
     void schedule() {
         if (get_auto_schedule()) return;
+        tailor::ScheduleChoices choices = schedule_choices();
         if (get_target().has_gpu_feature()) {
             sum.compute_at(output, tailor::gpu_tile_2d(output, j, n, outputs));
+            choices.check_all_used();
             return;
         }
         // Register tile: output-feature vectors times a few batch columns.
         const int vec = std::min<int>(natural_vector(), outputs);
-        const int j_tile = tailor::vector_tile(outputs, vec, tailor::register_tile_vectors(get_target()));
+        const int j_tile = tailor::vector_tile(
+            outputs, vec, choices.count("tile_vectors", tailor::register_tile_vectors(get_target()), outputs / vec));
+        const int batch_tile = choices.count("batch_tile", kBatchTile, kMostBatchTile);
         Var jo("jo"), ji("ji"), no("no"), ni("ni");
         output.split(j, jo, ji, j_tile, TailStrategy::ShiftInwards).vectorize(ji, vec);
-        // Batches of at least kBatchTile get a register tile across samples;
+        // Batches of at least a tile get a register tile across samples;
         // smaller ones (single-image inference) one sample at a time.
-        output.specialize(output.dim(1).extent() >= kBatchTile)
-            .split(n, no, ni, kBatchTile, TailStrategy::ShiftInwards)
+        output.specialize(output.dim(1).extent() >= batch_tile)
+            .split(n, no, ni, batch_tile, TailStrategy::ShiftInwards)
             .reorder(ji, ni, jo, no)
             .parallel(no);
         output.reorder(ji, jo, n).parallel(n);
         sum.compute_at(output, jo).vectorize(j, vec).unroll(j);
         sum.update().reorder(j, n, r).vectorize(j, vec).unroll(j).unroll(n);
+        choices.check_all_used();
     }
 
 private:
@@ -102,25 +116,31 @@ public:
         tailor::require_dense(d_input, {inputs, 0});
     }
 
+    // Choices: tile_vectors and batch_tile of the register tile.
     void schedule() {
         if (get_auto_schedule()) return;
+        tailor::ScheduleChoices choices = schedule_choices();
         if (get_target().has_gpu_feature()) {
             sum.compute_at(d_input, tailor::gpu_tile_2d(d_input, k, n, inputs));
+            choices.check_all_used();
             return;
         }
         const int vec = std::min<int>(natural_vector(), inputs);
-        const int k_tile = tailor::vector_tile(inputs, vec, tailor::register_tile_vectors(get_target()));
+        const int k_tile = tailor::vector_tile(
+            inputs, vec, choices.count("tile_vectors", tailor::register_tile_vectors(get_target()), inputs / vec));
+        const int batch_tile = choices.count("batch_tile", kBatchTile, kMostBatchTile);
         Var ko("ko"), ki("ki"), no("no"), ni("ni");
         weights_t.compute_root().vectorize(k, vec).parallel(j);
         dz.compute_root();
         d_input.split(k, ko, ki, k_tile, TailStrategy::ShiftInwards).vectorize(ki, vec);
-        d_input.specialize(d_input.dim(1).extent() >= kBatchTile)
-            .split(n, no, ni, kBatchTile, TailStrategy::ShiftInwards)
+        d_input.specialize(d_input.dim(1).extent() >= batch_tile)
+            .split(n, no, ni, batch_tile, TailStrategy::ShiftInwards)
             .reorder(ki, ni, ko, no)
             .parallel(no);
         d_input.reorder(ki, ko, n).parallel(n);
         sum.compute_at(d_input, ko).vectorize(k, vec).unroll(k);
         sum.update().reorder(k, n, r).vectorize(k, vec).unroll(k).unroll(n);
+        choices.check_all_used();
     }
 
 private:
@@ -153,18 +173,22 @@ public:
         tailor::require_dense(d_bias, {outputs}, false);
     }
 
+    // Choices: tile_vectors and tile_inputs of the register tile.
     void schedule() {
         if (get_auto_schedule()) return;
+        tailor::ScheduleChoices choices = schedule_choices();
         if (get_target().has_gpu_feature()) {
             // One thread per weight and per bias, each summing the batch.
             sum.compute_at(d_weights, tailor::gpu_tile_2d(d_weights, j, k, outputs));
             bias_sum.compute_at(d_bias, tailor::gpu_tile_1d(d_bias, j, outputs));
+            choices.check_all_used();
             return;
         }
         // Tasks own whole output elements: a fixed summation order per run.
         const int vec = std::min<int>(natural_vector(), outputs);
-        const int j_tile = tailor::vector_tile(outputs, vec, tailor::register_tile_vectors(get_target()));
-        const int k_tile = std::min<int>(inputs, 4);
+        const int j_tile = tailor::vector_tile(
+            outputs, vec, choices.count("tile_vectors", tailor::register_tile_vectors(get_target()), outputs / vec));
+        const int k_tile = choices.count("tile_inputs", std::min<int>(inputs, 4), inputs);
         Var jo("jo"), ji("ji"), ko("ko"), ki("ki");
         dz.compute_root().vectorize(Var("j"), vec);
         d_weights.split(j, jo, ji, j_tile, TailStrategy::ShiftInwards)
@@ -178,6 +202,7 @@ public:
         bias_sum.compute_at(d_bias, Var::outermost()).vectorize(j, vec);
         bias_sum.update().vectorize(j, vec);
         d_bias.vectorize(j, vec);
+        choices.check_all_used();
     }
 
 private:

@@ -36,15 +36,46 @@ bool gradient_tile_fits(const std::map<std::string, int> &c, int registers) {
     return product_fits(c, "tile_vectors", "tile_in_channels", tailor::kConvKernel, registers);
 }
 
+bool batch_tile_fits(const std::map<std::string, int> &c, int registers) {
+    return product_fits(c, "tile_vectors", "batch_tile", 1, registers);
+}
+bool input_tile_fits(const std::map<std::string, int> &c, int registers) {
+    return product_fits(c, "tile_vectors", "tile_inputs", 1, registers);
+}
+
 // Vectors of `channels` a tile may hold: up to 4, as many as fit.
 std::vector<int> vector_counts(int channels, int vector_width) {
     return range(1, std::clamp(channels / std::max(1, vector_width), 1, 4));
+}
+
+// A dense layer's kernels: activations (feature, batch), weights (out, in).
+bool dense_kind(const std::string &generator, const Params &params, int batch, int vector_width,
+                KernelKind &kind) {
+    const int in = param(params, "inputs"), out = param(params, "outputs");
+    const BufferShape input{Float(32), {in, batch}}, weights{Float(32), {out, in}}, bias{Float(32), {out}},
+        output{Float(32), {out, batch}};
+    const Knob batch_tile{"batch_tile", range(1, 16)};
+    if (generator == "dense_forward") {
+        kind = {{input, weights, bias}, {output}, {{"tile_vectors", vector_counts(out, vector_width)}, batch_tile},
+                {}, batch_tile_fits};
+    } else if (generator == "dense_backward_data") {
+        kind = {{weights, output, output}, {input}, {{"tile_vectors", vector_counts(in, vector_width)}, batch_tile},
+                {}, batch_tile_fits};
+    } else if (generator == "dense_backward_weights") {
+        kind = {{input, output, output}, {weights, bias},
+                {{"tile_vectors", vector_counts(out, vector_width)}, {"tile_inputs", range(1, std::min(in, 16))}}, {},
+                input_tile_fits};
+    } else {
+        return false;
+    }
+    return true;
 }
 
 }  // namespace
 
 bool kernel_kind(const std::string &generator, const Params &params, int batch, int vector_width,
                  KernelKind &kind) {
+    if (generator.rfind("dense", 0) == 0) return dense_kind(generator, params, batch, vector_width, kind);
     if (generator.rfind("conv2d", 0) != 0) return false;
     const int w = param(params, "width"), h = param(params, "height");
     const int ci = param(params, "in_channels"), co = param(params, "out_channels");

@@ -35,7 +35,7 @@ struct KernelKind {
 };
 
 // The kind of `generator` for these parameters, or false when it has no
-// schedule choices (element-wise kernels, dense layers, the loss).
+// schedule choices (element-wise kernels, pooling, the loss).
 bool kernel_kind(const std::string &generator, const Params &params, int batch, int vector_width,
                  KernelKind &kind);
 
