@@ -163,8 +163,10 @@ int main(int argc, char **argv) {
         }
         if (kernels.empty()) throw std::runtime_error("no kernel of " + arch + " with schedule choices matches");
         json record = std::filesystem::exists(out) ? read_json(out) : json{{"kernels", json::object()}};
-        record["description"] = "Tuned schedule choices (bench/tune); kernels and targets not named here keep "
-                                "their hand schedules.";
+        if (!record.contains("description")) {
+            record["description"] = "Tuned schedule choices (bench/tune); kernels and targets not named here keep "
+                                    "their hand schedules.";
+        }
         std::cout << "Tuning " << kernels.size() << " kernels of " << arch << " for " << target.to_string() << " ("
                   << cpu_name() << "), " << seconds << " s at most\n";
         const auto start = Clock::now();
