@@ -98,6 +98,9 @@ void json_seeds(const fs::path &dir) {
                                 {"arguments", {"--arch", "cnn1", "--seed", "42"}}};
     write(dir / "plan/plan", nlohmann::json({{"jobs", {job, job}}}).dump(2));
     write(dir / "plan/plan-unique", nlohmann::json({{"jobs", {job}}}).dump(2));
+    const nlohmann::json array = {{"tag", "tailor-0123456789abcdef"}, {"job_id", "12"}, {"runs", {"table1-cnn1"}}};
+    const nlohmann::json unrecorded = {{"tag", "tailor-fedcba9876543210"}, {"job_id", ""}, {"runs", {"a", "b"}}};
+    write(dir / "slurm_record/submissions", nlohmann::json({{"arrays", {array, unrecorded}}}).dump(2));
 }
 
 }  // namespace

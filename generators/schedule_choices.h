@@ -15,6 +15,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace tailor {
 
@@ -38,15 +39,11 @@ public:
     ScheduleChoices(const std::string &encoded, const Halide::Target &target) {
         effective_values().clear();
         const std::string key = schedule_target_key(target);
-        std::size_t start = 0;
-        while (start < encoded.size()) {
-            const std::size_t end = std::min(encoded.find('+', start), encoded.size());
-            const std::string entry = encoded.substr(start, end - start);
+        for (const std::string &entry : split(encoded, '+')) {
             const std::size_t at = entry.find('@');
             if (at == std::string::npos) fail("'" + entry + "' has no TARGET@");
             if (!known_target_key(entry.substr(0, at))) fail("'" + entry.substr(0, at) + "' is not a target key");
             if (entry.substr(0, at) == key) parse_knobs(entry.substr(at + 1));
-            start = end + 1;
         }
     }
 
@@ -101,11 +98,19 @@ private:
     // A bad record stops the build, naming the entry.
     [[noreturn]] static void fail(const std::string &problem) { throw Halide::CompileError("schedule: " + problem); }
 
+    // The fields of `text` between separators.
+    static std::vector<std::string> split(const std::string &text, char separator) {
+        std::vector<std::string> fields;
+        for (std::size_t start = 0; start < text.size();) {
+            const std::size_t end = std::min(text.find(separator, start), text.size());
+            fields.push_back(text.substr(start, end - start));
+            start = end + 1;
+        }
+        return fields;
+    }
+
     void parse_knobs(const std::string &knobs) {
-        std::size_t start = 0;
-        while (start < knobs.size()) {
-            const std::size_t end = std::min(knobs.find(',', start), knobs.size());
-            const std::string knob = knobs.substr(start, end - start);
+        for (const std::string &knob : split(knobs, ',')) {
             const std::size_t colon = knob.find(':');
             if (colon == std::string::npos) fail("'" + knob + "' is not NAME:VALUE");
             const std::string digits = knob.substr(colon + 1);
@@ -116,7 +121,6 @@ private:
                 fail(knob + " is not a count from 0 to 4096 given once");
             }
             values_[knob.substr(0, colon)] = value;
-            start = end + 1;
         }
     }
 

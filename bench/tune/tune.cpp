@@ -15,6 +15,9 @@
 #include "search.h"
 
 #include "schedule_choices.h"
+#include "tailor/util/atomic_file.h"
+#include "tailor/util/error.h"
+#include "tailor/util/read_file.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -35,24 +38,16 @@ using Clock = std::chrono::steady_clock;
 
 constexpr double kKeepIfFaster = 0.97;  // tuned / hand, timed again
 
-json read_json(const std::string &path) {
-    std::ifstream in(path);
-    if (!in) throw std::runtime_error(path + ": cannot read");
-    try {
-        return json::parse(in);
-    } catch (const json::exception &e) {
-        throw std::runtime_error(path + ": not JSON: " + e.what());
-    }
-}
+// The kernel list and records are a few KiB; far larger is not one.
+constexpr std::size_t kMaxJsonBytes = std::size_t{64} << 20;
 
-void write_json_atomically(const std::string &path, const json &value) {
-    const std::string temporary = path + ".tmp";
-    {
-        std::ofstream out(temporary);
-        out << value.dump(2) << "\n";
-        if (!out) throw std::runtime_error(path + ": cannot write");
+json read_json(const std::string &path) {
+    const std::string text = tailor::read_small_file(path, kMaxJsonBytes, "a JSON file");
+    try {
+        return json::parse(text);
+    } catch (const json::exception &e) {
+        throw tailor::file_error(path, std::string("not JSON: ") + e.what());
     }
-    std::filesystem::rename(temporary, path);
 }
 
 std::string cpu_name() {
@@ -201,7 +196,8 @@ int main(int argc, char **argv) {
                                             {"halide_target", target.to_string()},
                                             {"machine", cpu_name()},
                                             {"date", today()}};
-            write_json_atomically(out, record);  // after each kernel: a stopped run keeps what it found
+            // After each kernel: a stopped run keeps what it found.
+            tailor::write_file_atomically(out, record.dump(2) + "\n");
         }
         std::cout << "Written: " << out << " (" << std::chrono::duration<double>(Clock::now() - start).count()
                   << " s); build with it: cmake -B build -DTAILOR_SCHEDULES=" << std::filesystem::absolute(out).string()

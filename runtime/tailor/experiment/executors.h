@@ -26,6 +26,18 @@ void run_jobs_locally(const std::vector<Job> &jobs, const std::filesystem::path 
 bool run_jobs_on_slurm(const std::vector<Job> &jobs, const std::filesystem::path &experiment,
                        const SlurmSettings &slurm, int at_once, const std::string &tailor_binary, std::ostream &out);
 
+// One array the Slurm executor submitted: its task i trains the run
+// labelled labels[i].
+struct SlurmSubmission {
+    std::string tag;     // its Slurm comment
+    std::string job_id;  // empty until sbatch answered (or the tag was found)
+    std::vector<std::string> labels;
+};
+
+// The record of an experiment's submissions (DIR/slurm/submissions.json);
+// none when the file does not exist. One error line when it is not one.
+std::vector<SlurmSubmission> read_slurm_submissions(const std::filesystem::path &path);
+
 // Throws the one-line reason when Slurm's commands are missing or its
 // controller does not answer: checked before anything is written.
 void check_slurm_answers();

@@ -51,13 +51,6 @@ std::string count(std::size_t n, const char *one, const char *many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
-// One array: its task i trains the run labelled labels[i].
-struct Submission {
-    std::string tag;     // its Slurm comment
-    std::string job_id;  // empty until sbatch answered (or the tag was found)
-    std::vector<std::string> labels;
-};
-
 // A task of an array: (array job id, task index).
 using TaskId = std::pair<std::string, std::size_t>;
 
@@ -67,25 +60,11 @@ std::string task_name(const TaskId &task) { return task.first + "_" + std::to_st
 
 fs::path submissions_path(const fs::path &experiment) { return experiment / "slurm" / "submissions.json"; }
 
-std::vector<Submission> read_submissions(const fs::path &experiment) {
-    const fs::path path = submissions_path(experiment);
-    std::vector<Submission> submissions;
-    if (!fs::exists(path)) return submissions;
-    try {
-        const json record = read_json_file(path);  // kept: the loop below reads into it
-        for (const auto &s : record.at("arrays")) submissions.push_back({s.at("tag"), s.at("job_id"), s.at("runs")});
-    } catch (const json::exception &e) {
-        throw file_error(path.string(), std::string("not a record of Slurm submissions: ") + e.what());
-    }
-    for (const auto &s : submissions) {
-        if (!s.job_id.empty() && !all_digits(s.job_id)) {
-            throw file_error(path.string(), "job id '" + s.job_id + "' is not a Slurm job id");
-        }
-    }
-    return submissions;
+std::vector<SlurmSubmission> read_submissions(const fs::path &experiment) {
+    return read_slurm_submissions(submissions_path(experiment));
 }
 
-void write_submissions(const fs::path &experiment, const std::vector<Submission> &submissions) {
+void write_submissions(const fs::path &experiment, const std::vector<SlurmSubmission> &submissions) {
     json record = {{"arrays", json::array()}};
     for (const auto &s : submissions) {
         record["arrays"].push_back({{"tag", s.tag}, {"job_id", s.job_id}, {"runs", s.labels}});
@@ -145,9 +124,9 @@ struct TaskState {
 // Every array task of ours the controller still knows, ended ones included
 // (it keeps those for MinJobAge, 300 s by default). Records the job id of
 // an array found by its tag.
-std::map<TaskId, TaskState> our_tasks(std::vector<Submission> &submissions) {
+std::map<TaskId, TaskState> our_tasks(std::vector<SlurmSubmission> &submissions) {
     std::map<std::string, std::string> tag_of;  // job id -> tag
-    std::map<std::string, Submission *> unrecorded;
+    std::map<std::string, SlurmSubmission *> unrecorded;
     for (auto &s : submissions) {
         if (s.job_id.empty()) {
             unrecorded[s.tag] = &s;
@@ -261,7 +240,7 @@ std::string submit_array(const fs::path &script, std::size_t tasks, int at_once,
 // on tasks at once, each array waits for the arrays still active before it.
 void submit(const std::vector<const Job *> &jobs, const fs::path &experiment, const SlurmSettings &slurm,
             int at_once, const std::string &tailor_binary, std::vector<std::string> active_arrays,
-            std::vector<Submission> &submissions, std::ostream &out) {
+            std::vector<SlurmSubmission> &submissions, std::ostream &out) {
     fs::create_directories(experiment / "slurm" / "logs");
     const std::size_t max_size = max_array_size();
     for (std::size_t begin = 0; begin < jobs.size(); begin += max_size) {
@@ -306,7 +285,7 @@ public:
     Watch(const std::vector<Job> &jobs, const fs::path &experiment) : jobs_(jobs), experiment_(experiment) {}
 
     // Asks squeue again (the record first, for arrays found by their tag).
-    void refresh(std::vector<Submission> &submissions) {
+    void refresh(std::vector<SlurmSubmission> &submissions) {
         tasks_ = our_tasks(submissions);
         latest_.clear();
         for (const auto &s : submissions) {
@@ -400,7 +379,7 @@ void sleep_unless_stopped(std::chrono::seconds interval, const Watch &watch) {
 
 // Polls until every run is done or failed; returns the failed runs' lines.
 std::vector<std::string> wait_for_runs(const std::vector<Job> &jobs, Watch &watch,
-                                       std::vector<Submission> &submissions, std::ostream &out) {
+                                       std::vector<SlurmSubmission> &submissions, std::ostream &out) {
     std::string last_progress;
     auto interval = kFirstPoll;
     auto last_answer = SteadyClock::now();
@@ -442,6 +421,23 @@ std::vector<std::string> wait_for_runs(const std::vector<Job> &jobs, Watch &watc
 
 }  // namespace
 
+std::vector<SlurmSubmission> read_slurm_submissions(const fs::path &path) {
+    std::vector<SlurmSubmission> submissions;
+    if (!fs::exists(path)) return submissions;
+    try {
+        const json record = read_json_file(path);  // kept: the loop below reads into it
+        for (const auto &s : record.at("arrays")) submissions.push_back({s.at("tag"), s.at("job_id"), s.at("runs")});
+    } catch (const json::exception &e) {
+        throw file_error(path.string(), std::string("not a record of Slurm submissions: ") + e.what());
+    }
+    for (const auto &s : submissions) {
+        if (!s.job_id.empty() && !all_digits(s.job_id)) {
+            throw file_error(path.string(), "job id '" + s.job_id + "' is not a Slurm job id");
+        }
+    }
+    return submissions;
+}
+
 void check_slurm_answers() {
     for (const char *command : {"sbatch", "scontrol"}) slurm_command({command, "--version"});
     slurm_output({"squeue", "--me", "--noheader", "--format=%i"});
@@ -449,7 +445,7 @@ void check_slurm_answers() {
 
 bool slurm_runs_active(const fs::path &experiment) {
     if (!fs::exists(submissions_path(experiment))) return false;
-    std::vector<Submission> submissions = read_submissions(experiment);
+    std::vector<SlurmSubmission> submissions = read_submissions(experiment);
     if (!run_command({"squeue", "--version"}).started) return false;  // no Slurm here to ask
     for (const auto &entry : our_tasks(submissions)) {
         if (is_active(entry.second.state)) return true;
@@ -466,7 +462,7 @@ bool run_jobs_on_slurm(const std::vector<Job> &jobs, const fs::path &experiment_
     if (experiment.string().find_first_of("%\\") != std::string::npos) {
         throw file_error(experiment.string(), "a '%' or '\\' in the path would change Slurm's log file names");
     }
-    std::vector<Submission> submissions = read_submissions(experiment);
+    std::vector<SlurmSubmission> submissions = read_submissions(experiment);
     Watch watch(jobs, experiment);
     watch.refresh(submissions);
     std::vector<const Job *> to_submit;
