@@ -38,7 +38,7 @@ public:
     std::string schedule_param(const Choices &choices) const;
 
 private:
-    Halide::Pipeline compile(const Choices &choices);
+    Halide::Pipeline define(const Choices &choices);
     double time_calls(Halide::Pipeline &pipeline);
     bool outputs_match_reference() const;
 
@@ -46,6 +46,7 @@ private:
     Params params_;
     Halide::Target target_;
     std::vector<Halide::Buffer<>> inputs_, outputs_, reference_;
+    Halide::Pipeline hand_;   // compiled once
     Choices hand_effective_;  // the hand schedule's values of every choice
     std::set<Choices> seen_;  // the schedules measured
 };

@@ -15,7 +15,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAILED: $*"; exit 1; }
 
-"$tune" --arch cnn3 --kernel 'conv2d_forward_5x5x64*' --seconds 10 --batch 16 --out "$work/record.json" \
+"$tune" --arch cnn3 --kernel 'conv2d_forward_5x5x64*' --seconds 2 --batch 16 --out "$work/record.json" \
     >"$work/tune.log" 2>&1 || { cat "$work/tune.log"; fail "tune"; }
 cat "$work/tune.log"
 grep -q ' ms  (hand ' "$work/tune.log" || fail "tune timed no candidate"
