@@ -1,7 +1,9 @@
 // The inference library's latency (tailor/classifier.h): one image, as a
-// program classifying photos one at a time calls it, and batches of 64.
+// program classifying photos one at a time calls it, and batches of 64; and
+// the cost of a parallel loop itself.
 //   build/bench/bench_classifier [--benchmark_filter=...]
 #include "tailor/classifier.h"
+#include "tailor/nn/parallel_for.h"
 #include "tailor/train/checkpoint.h"
 
 #include "random_values.h"
@@ -47,8 +49,18 @@ void classify(benchmark::State &state, const std::string &architecture) {
         benchmark::Counter(n, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
+// What one parallel loop of N empty iterations costs: the hand-offs
+// between the threads that every kernel's loop pays.
+void parallel_loop(benchmark::State &state) {
+    const int size = static_cast<int>(state.range(0));
+    for (auto _ : state) {
+        tailor::parallel_for(nullptr, [](void *, int, uint8_t *) { return 0; }, 0, size, nullptr);
+    }
+}
+
 }  // namespace
 
+BENCHMARK(parallel_loop)->Arg(2)->Arg(8)->Arg(32);
 BENCHMARK_CAPTURE(classify, cnn3, std::string("cnn3"))->Arg(1)->Arg(64)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(classify, mlp, std::string("mlp"))->Arg(1)->Arg(64)->Unit(benchmark::kMicrosecond);
 

@@ -72,14 +72,14 @@ public:
                                                               out_channels / vec));
         const int x_tile = choices.count(
             "tile_columns", tailor::column_tile(out_width(), co_tile / vec, get_target()), out_width());
-        Var coo("coo"), coi("coi"), xo("xo"), xi("xi"), yn("yn");
+        Var coo("coo"), coi("coi"), xo("xo"), xi("xi");
         output.split(co, coo, coi, co_tile, TailStrategy::ShiftInwards)
             .split(x, xo, xi, x_tile, TailStrategy::ShiftInwards)
             .reorder(coi, xi, coo, xo, y, n)
-            .fuse(y, n, yn)
-            .parallel(yn)
             .vectorize(coi, vec)
             .unroll(xi);
+        tailor::parallelize_tiles(output, output.dim(3).extent(), coo, xo, y, n, tailor::ceil_div(out_channels, co_tile),
+                                  tailor::ceil_div(out_width(), x_tile), out_height());
         sum.compute_at(output, coo).vectorize(co, vec).unroll(co).unroll(x);
         sum.update()
             .reorder(co, x, r.x, r.y, r.z, y, n)

@@ -128,7 +128,7 @@ protected:
     // register tile of channel vectors x a few pooled columns, whose 2x2
     // windows of sums are all accumulators; the sums never reach memory.
     // Choices: tile_vectors and tile_columns (pooled columns).
-    void schedule_pooled(Func output) {
+    void schedule_pooled(Func output, const Expr &batch) {
         tailor::ScheduleChoices choices = this->schedule_choices();
         if (this->get_target().has_gpu_feature()) {
             // One thread per pooled output; its four sums run in registers.
@@ -142,14 +142,15 @@ protected:
             choices.count("tile_vectors", tailor::register_tile_vectors(this->get_target()), this->out_channels / vec));
         const int px_tile = choices.count(
             "tile_columns", tailor::column_tile(pooled_width(), 4 * co_tile / vec, this->get_target()), pooled_width());
-        Var coo("coo"), coi("coi"), pxo("pxo"), pxi("pxi"), yn("yn");
+        Var coo("coo"), coi("coi"), pxo("pxo"), pxi("pxi");
         output.split(co, coo, coi, co_tile, TailStrategy::ShiftInwards)
             .split(px, pxo, pxi, px_tile, TailStrategy::ShiftInwards)
             .reorder(coi, pxi, coo, pxo, py, n)
-            .fuse(py, n, yn)
-            .parallel(yn)
             .vectorize(coi, vec)
             .unroll(pxi);
+        tailor::parallelize_tiles(output, batch, coo, pxo, py, n,
+                                  tailor::ceil_div(this->out_channels, co_tile), tailor::ceil_div(pooled_width(), px_tile),
+                                  pooled_height());
         conv.compute_at(output, coo).vectorize(co, vec).unroll(co).unroll(x).unroll(y);
         conv.update().reorder(co, x, y, r.x, r.y, r.z, n).vectorize(co, vec).unroll(co).unroll(x).unroll(y);
         choices.check_all_used();
@@ -190,7 +191,7 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
-        schedule_pooled(output);
+        schedule_pooled(output, Func(output).output_buffers()[0].dim(3).extent());
     }
 };
 
@@ -212,7 +213,7 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
-        schedule_pooled(output);
+        schedule_pooled(output, Func(output).output_buffers()[0].dim(3).extent());
     }
 };
 

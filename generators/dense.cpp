@@ -84,7 +84,7 @@ public:
             .split(n, no, ni, batch_tile, TailStrategy::ShiftInwards)
             .reorder(ji, ni, jo, no)
             .parallel(no);
-        output.reorder(ji, jo, n).parallel(n);
+        output.reorder(ji, jo, n).parallel(jo);  // one image's outputs in parallel blocks
         sum.compute_at(output, jo).vectorize(j, vec).unroll(j);
         sum.update().reorder(j, n, r).vectorize(j, vec).unroll(j).unroll(n);
         choices.check_all_used();

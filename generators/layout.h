@@ -14,6 +14,16 @@ namespace tailor {
 // The batch size the autoschedulers and benchmarks plan for.
 constexpr int kEstimatedBatch = 128;
 
+// Batches of fewer images than this (single-image inference) are split
+// within each image, so that one image keeps every core busy; larger ones
+// give each task whole rows of images.
+constexpr int kSmallBatch = 4;
+// Tasks per image a small batch is split into, at least, where the kernel
+// allows: enough for two to four cores to end together.
+constexpr int kImageTasks = 8;
+
+inline int ceil_div(int a, int b) { return (a + b - 1) / b; }
+
 // How many vectors of accumulators a register tile holds along its vectorized
 // dimension: targets with 32 vector registers (64-bit ARM's NEON, AVX-512) fit
 // twice as many as AVX2's 16, whose vectors are also half as wide as AVX-512's.
@@ -54,6 +64,43 @@ inline int column_tile(int extent, int vectors, const Halide::Target &target) {
 inline int vector_tile(int extent, int vector_width, int max_vectors) {
     if (extent <= vector_width) return extent;
     return vector_width * std::min(max_vectors, extent / vector_width);
+}
+
+// The CPU schedule of a register-tiled output whose loops are, from the
+// tile's outside, (channel_tile, column_tile, row, n): in parallel over
+// rows and images; in a small batch over rows, then halves of the
+// channel tiles, then column tiles, as far as needed for kImageTasks tasks
+// per image. The tiles and what is computed in them stay the same, so the
+// results do too. `batch`: the output's batch extent.
+inline void parallelize_tiles(Halide::Func output, const Halide::Expr &batch, const Halide::Var &channel_tile,
+                              const Halide::Var &column_tile, const Halide::Var &row, const Halide::Var &n,
+                              int channel_tiles, int column_tiles, int rows) {
+    using Halide::Var;
+    Halide::Stage small = output.specialize(batch < kSmallBatch);
+    int tasks = rows;
+    const bool halves = tasks < kImageTasks && channel_tiles % 2 == 0;
+    if (halves) tasks *= 2;
+    const bool columns = tasks < kImageTasks && column_tiles > 1;
+    Var half("channel_half"), task("task");
+    std::vector<Halide::VarOrRVar> order{channel_tile};
+    std::vector<Var> fused;
+    if (halves) small.split(channel_tile, half, channel_tile, channel_tiles / 2);
+    if (!columns) order.push_back(column_tile);
+    if (columns) fused.push_back(column_tile);
+    fused.push_back(row);
+    if (halves) fused.push_back(half);
+    fused.push_back(n);
+    for (const Var &v : fused) order.push_back(v);
+    small.reorder(order);
+    Var current = fused[0];
+    for (std::size_t i = 1; i < fused.size(); i++) {
+        Var next(current.name() + "_" + fused[i].name());
+        small.fuse(current, fused[i], next);
+        current = next;
+    }
+    small.parallel(current);
+    Var rows_of_images("rows_of_images");
+    output.fuse(row, n, rows_of_images).parallel(rows_of_images);
 }
 
 // The schedule of an element-wise kernel over a 1-D buffer. CPU: vectors, in
