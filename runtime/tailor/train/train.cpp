@@ -220,16 +220,20 @@ EpochTotals train_epoch(Run &run, const Dataset &data, const std::vector<uint32_
     return totals;
 }
 
-// Keras's line at the end of an epoch.
-std::string epoch_line(const EpochRecord &record, std::size_t steps, std::size_t images, double train_seconds) {
+// Keras's line at the end of an epoch; without validation, without its fields.
+std::string epoch_line(const EpochRecord &record, std::size_t steps, std::size_t images, double train_seconds,
+                       bool validating) {
     char line[300];
-    std::snprintf(line, sizeof line,
-                  "%zu/%zu - %s - %s/step - %.0f images/s - loss: %.4f - accuracy: %.4f - val_loss: %.4f - "
-                  "val_accuracy: %.4f\n",
-                  steps, steps, format_duration(record.seconds).c_str(),
-                  format_duration(train_seconds / steps).c_str(), images / train_seconds, record.loss,
-                  record.accuracy, record.val_loss, record.val_accuracy);
-    return line;
+    std::snprintf(line, sizeof line, "%zu/%zu - %s - %s/step - %.0f images/s - loss: %.4f - accuracy: %.4f", steps,
+                  steps, format_duration(record.seconds).c_str(), format_duration(train_seconds / steps).c_str(),
+                  images / train_seconds, record.loss, record.accuracy);
+    std::string text = line;
+    if (validating) {
+        std::snprintf(line, sizeof line, " - val_loss: %.4f - val_accuracy: %.4f", record.val_loss,
+                      record.val_accuracy);
+        text += line;
+    }
+    return text + "\n";
 }
 
 // After every epoch: the checkpoint (and best.tlr when validation improved),
@@ -324,7 +328,7 @@ TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostrea
         run.state.history.push_back(record);
         run.state.epochs_done = static_cast<uint32_t>(epoch + 1);
         if (request.progress_bar) out << "\r\033[K";
-        out << epoch_line(record, steps, images, train_seconds) << std::flush;
+        out << epoch_line(record, steps, images, train_seconds, validating) << std::flush;
         write_epoch_outputs(run, validating);
     }
 
