@@ -56,7 +56,7 @@ public:
         tailor::ScheduleChoices choices = schedule_choices();
         if (get_target().has_gpu_feature()) {
             // One thread per output element, its whole reduction in a register.
-            Var thread = tailor::gpu_tile_channels_columns(output, co, x, y, n, out_channels, out_width());
+            Var thread = tailor::gpu_tile_channels_columns(output, co, x, y, n, out_channels, out_width(), &choices);
             sum.compute_at(output, thread);
             sum.update().unroll(r.y).unroll(r.z);
             choices.check_all_used();
@@ -154,7 +154,8 @@ public:
         if (get_target().has_gpu_feature()) {
             // One thread per weight (co, ci, kx, ky) and per bias, each
             // summing its pixels and samples in a fixed order.
-            Var thread = tailor::gpu_tile_channels_columns(d_weights, co, ci, kx, ky, out_channels, in_channels);
+            Var thread =
+                tailor::gpu_tile_channels_columns(d_weights, co, ci, kx, ky, out_channels, in_channels, &choices);
             sum.compute_at(d_weights, thread);
             bias_sum.compute_at(d_bias, tailor::gpu_tile_1d(d_bias, co, out_channels));
             choices.check_all_used();

@@ -101,7 +101,8 @@ protected:
         if (this->get_target().has_gpu_feature()) {
             dz.compute_root();
             tailor::gpu_tile_channels_columns(dz, co, x, y, n, co_extent, this->out_width());
-            Var thread = tailor::gpu_tile_channels_columns(d_weights, co, ci, kx, ky, co_extent, ci_extent);
+            Var thread =
+                tailor::gpu_tile_channels_columns(d_weights, co, ci, kx, ky, co_extent, ci_extent, &choices);
             sum.compute_at(d_weights, thread);
             bias_sum.compute_at(d_bias, tailor::gpu_tile_1d(d_bias, co, co_extent));
             return;
@@ -132,7 +133,7 @@ protected:
         tailor::ScheduleChoices choices = this->schedule_choices();
         if (this->get_target().has_gpu_feature()) {
             // One thread per pooled output; its four sums run in registers.
-            tailor::gpu_tile_channels_columns(output, co, px, py, n, this->out_channels, pooled_width());
+            tailor::gpu_tile_channels_columns(output, co, px, py, n, this->out_channels, pooled_width(), &choices);
             choices.check_all_used();
             return;
         }

@@ -101,7 +101,7 @@ protected:
         if (this->get_target().has_gpu_feature()) {
             // One thread per input element; the zero padding and the ReLU
             // mask are folded into its loads (dz, padding, weights inline).
-            Var thread = gpu_tile_channels_columns(d_input, ci, x, y, n, in_channels, width);
+            Var thread = gpu_tile_channels_columns(d_input, ci, x, y, n, in_channels, width, &choices);
             sum.compute_at(d_input, thread);
             sum.update().unroll(r.y).unroll(r.z);
             return;

@@ -67,7 +67,7 @@ public:
         if (get_auto_schedule()) return;
         tailor::ScheduleChoices choices = schedule_choices();
         if (get_target().has_gpu_feature()) {
-            sum.compute_at(output, tailor::gpu_tile_2d(output, j, n, outputs));
+            sum.compute_at(output, tailor::gpu_tile_2d(output, j, n, outputs, &choices));
             choices.check_all_used();
             return;
         }
@@ -121,7 +121,7 @@ public:
         if (get_auto_schedule()) return;
         tailor::ScheduleChoices choices = schedule_choices();
         if (get_target().has_gpu_feature()) {
-            sum.compute_at(d_input, tailor::gpu_tile_2d(d_input, k, n, inputs));
+            sum.compute_at(d_input, tailor::gpu_tile_2d(d_input, k, n, inputs, &choices));
             choices.check_all_used();
             return;
         }
@@ -179,7 +179,7 @@ public:
         tailor::ScheduleChoices choices = schedule_choices();
         if (get_target().has_gpu_feature()) {
             // One thread per weight and per bias, each summing the batch.
-            sum.compute_at(d_weights, tailor::gpu_tile_2d(d_weights, j, k, outputs));
+            sum.compute_at(d_weights, tailor::gpu_tile_2d(d_weights, j, k, outputs, &choices));
             bias_sum.compute_at(d_bias, tailor::gpu_tile_1d(d_bias, j, outputs));
             choices.check_all_used();
             return;

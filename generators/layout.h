@@ -5,6 +5,7 @@
 #pragma once
 
 #include "Halide.h"
+#include "schedule_choices.h"
 
 #include <algorithm>
 #include <vector>
@@ -117,26 +118,43 @@ inline void schedule_elementwise(Halide::Func output, const Halide::Var &i, cons
         .vectorize(lane, vector_width);
 }
 
+// A GPU thread block's extents along a kernel output's first two
+// dimensions: the tuned gpu_block_x and gpu_block_y when `choices` are
+// given, else by hand, `hand_x` x `hand_y`, within `most_x` x `most_y`.
+struct GpuBlock {
+    int x, y;
+};
+inline GpuBlock gpu_block(ScheduleChoices *choices, int hand_x, int most_x, int hand_y, int most_y) {
+    hand_x = std::min(hand_x, most_x);
+    hand_y = std::min(hand_y, most_y);
+    if (!choices) return {hand_x, hand_y};
+    return {choices->count("gpu_block_x", hand_x, most_x), choices->count("gpu_block_y", hand_y, most_y)};
+}
+
 // The GPU schedule of a 4-D kernel output (a, x, y, n): one thread per
-// element, a block of up to 32 channels x 8 columns, and one block index for
-// each (tile, row, sample). Returns the innermost thread variable, where a
-// reduction the output consumes is computed per thread.
+// element, a block of channels x columns (by hand up to 32 x 8; `choices`:
+// the kernel's own, tunable), and one block index for each (tile, row,
+// sample). Returns the innermost thread variable, where a reduction the
+// output consumes is computed per thread.
 inline Halide::Var gpu_tile_channels_columns(Halide::Func output, const Halide::Var &a, const Halide::Var &x,
-                                             const Halide::Var &y, const Halide::Var &n, int channels,
-                                             int columns) {
+                                             const Halide::Var &y, const Halide::Var &n, int channels, int columns,
+                                             ScheduleChoices *choices = nullptr) {
+    const GpuBlock block = gpu_block(choices, 32, channels, 8, columns);
     Halide::Var ao("ao"), ai("ai"), xo("xo"), xi("xi"), yn("yn");
     output.fuse(y, n, yn)
-        .gpu_tile(a, x, ao, xo, ai, xi, std::min(channels, 32), std::min(columns, 8),
-                  Halide::TailStrategy::GuardWithIf)
+        .gpu_tile(a, x, ao, xo, ai, xi, block.x, block.y, Halide::TailStrategy::GuardWithIf)
         .gpu_blocks(yn);
     return ai;
 }
 
 // The GPU schedule of a 2-D kernel output (a, b): one thread per element in
-// blocks of up to 32 x 8. Returns the innermost thread variable.
-inline Halide::Var gpu_tile_2d(Halide::Func output, const Halide::Var &a, const Halide::Var &b, int extent_a) {
+// blocks of up to 32 x 8 by hand (`choices` as above). Returns the innermost
+// thread variable.
+inline Halide::Var gpu_tile_2d(Halide::Func output, const Halide::Var &a, const Halide::Var &b, int extent_a,
+                               ScheduleChoices *choices = nullptr) {
+    const GpuBlock block = gpu_block(choices, 32, extent_a, 8, 64);
     Halide::Var ao("ao"), ai("ai"), bo("bo"), bi("bi");
-    output.gpu_tile(a, b, ao, bo, ai, bi, std::min(extent_a, 32), 8, Halide::TailStrategy::GuardWithIf);
+    output.gpu_tile(a, b, ao, bo, ai, bi, block.x, block.y, Halide::TailStrategy::GuardWithIf);
     return ai;
 }
 

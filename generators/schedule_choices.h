@@ -5,6 +5,8 @@
 // parameters), so it holds an entry per target:
 //   schedule=x86-avx512@tile_vectors:2,tile_columns:11+x86-avx2@tile_vectors:1
 // (no spaces or semicolons, so that it passes through CMake unchanged).
+// A GPU target's kernels have their thread block as choices: gpu_block_x
+// and gpu_block_y (layout.h's gpu_block).
 #pragma once
 
 #include "Halide.h"

@@ -47,7 +47,10 @@ KernelBench::KernelBench(const std::string &generator, const Params &params, con
     hand_ = define({});
     hand_effective_ = tailor::ScheduleChoices::effective_values();
     hand_.realize(Halide::Realization(outputs_), target_);
-    for (const auto &output : outputs_) reference_.push_back(output.copy());
+    for (auto &output : outputs_) {
+        output.copy_to_host();
+        reference_.push_back(output.copy());
+    }
 }
 
 std::string KernelBench::schedule_param(const Choices &choices) const {
@@ -91,6 +94,7 @@ double KernelBench::time_calls(Halide::Pipeline &pipeline) {
             pipeline.realize(realization, target_);
             calls++;
         }
+        for (auto &output : outputs_) output.device_sync();  // a GPU's calls finish asynchronously
         rounds.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count() / calls);
     }
     std::nth_element(rounds.begin(), rounds.begin() + kRounds / 2, rounds.end());
@@ -120,6 +124,7 @@ std::optional<Measurement> KernelBench::measure(const Choices &choices, std::str
         }
         for (auto &output : outputs_) std::fill_n(static_cast<uint8_t *>(output.data()), output.size_in_bytes(), 0);
         pipeline.realize(Halide::Realization(outputs_), target_);
+        for (auto &output : outputs_) output.copy_to_host();
         if (!outputs_match_reference()) {
             problem = "outputs differ from the hand schedule's";
             return std::nullopt;

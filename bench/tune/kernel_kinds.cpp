@@ -71,10 +71,21 @@ bool dense_kind(const std::string &generator, const Params &params, int batch, i
     return true;
 }
 
-}  // namespace
+std::vector<int> powers_of_two(int most) {
+    std::vector<int> values;
+    for (int v = 1; v <= most; v *= 2) values.push_back(v);
+    return values;
+}
 
-bool kernel_kind(const std::string &generator, const Params &params, int batch, int vector_width,
-                 KernelKind &kind) {
+// Whole warps, within CUDA's 1,024 threads per block.
+bool gpu_block_fits(const std::map<std::string, int> &c, int) {
+    const int threads = c.at("gpu_block_x") * c.at("gpu_block_y");
+    return threads >= 32 && threads <= 1024;
+}
+
+// The CPU choices of a convolution or dense kernel.
+bool cpu_kernel_kind(const std::string &generator, const Params &params, int batch, int vector_width,
+                     KernelKind &kind) {
     if (generator.rfind("dense", 0) == 0) return dense_kind(generator, params, batch, vector_width, kind);
     if (generator.rfind("conv2d", 0) != 0) return false;
     const int w = param(params, "width"), h = param(params, "height");
@@ -114,6 +125,19 @@ bool kernel_kind(const std::string &generator, const Params &params, int batch, 
         if (generator == "conv2d_maxpool_forward_argmax") kind.outputs.push_back(argmax);
     } else {
         return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+bool kernel_kind(const std::string &generator, const Params &params, int batch, int vector_width, bool gpu,
+                 KernelKind &kind) {
+    if (!cpu_kernel_kind(generator, params, batch, vector_width, kind)) return false;
+    if (gpu) {
+        kind.primary = {{"gpu_block_x", powers_of_two(128)}, {"gpu_block_y", powers_of_two(32)}};
+        kind.secondary.clear();
+        kind.fits = gpu_block_fits;
     }
     return true;
 }

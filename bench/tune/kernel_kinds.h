@@ -35,8 +35,9 @@ struct KernelKind {
 };
 
 // The kind of `generator` for these parameters, or false when it has no
-// schedule choices (element-wise kernels, pooling, the loss).
-bool kernel_kind(const std::string &generator, const Params &params, int batch, int vector_width,
+// schedule choices (element-wise kernels, pooling, the loss). On a GPU
+// (`gpu`) every such kernel's choices are its thread block.
+bool kernel_kind(const std::string &generator, const Params &params, int batch, int vector_width, bool gpu,
                  KernelKind &kind);
 
 }  // namespace tune

@@ -3,10 +3,11 @@
 // (cmake -DTAILOR_SCHEDULES=FILE; schedules/default.json by default).
 //
 //   build/bench/tune --arch cnn3 [--kernel PATTERN] [--seconds 1800] [--out tuned.json] [--target KEY]
+//                    [--features F] [--machine NAME] [--batch 128]
 //
 // Each kernel is compiled (JIT) from the same generator source as the build,
-// for the build's Halide target that this CPU runs best (or --target), at
-// batch 128; each
+// for the build's Halide target that this CPU runs best (or --target, or
+// CUDA on this machine's GPU), at batch 128; each
 // candidate's outputs are checked against the hand schedule's before it is
 // timed. A candidate is kept only when, timed again alternately with the
 // hand schedule, it is at least 3% faster.
@@ -95,8 +96,17 @@ std::vector<Halide::Target> runnable_targets(const json &list) {
     return runnable;
 }
 
-// The target to tune: the one with this key, else the best this CPU runs.
-Halide::Target pick_target(const json &list, const std::string &key) {
+// The target to tune: the one with this key, else the best this CPU runs;
+// with key cuda, CUDA kernels on this machine's GPU, with `features` (e.g.
+// cuda_capability_86) added. OpenCL is not tuned: Debian's PoCL loads
+// another LLVM into the process than the JIT's, and crashes.
+Halide::Target pick_target(const json &list, const std::string &key, const std::string &features) {
+    if (key == "cuda") {
+        const std::string host = Halide::get_host_target().to_string();
+        return Halide::Target(host + "-cuda" + (features.empty() ? "" : "-" + features))
+            .with_feature(Halide::Target::JIT);
+    }
+    if (key == "opencl") throw std::runtime_error("--target opencl: not tuned (PoCL and Halide's JIT clash)");
     const auto runnable = runnable_targets(list);
     std::string keys;
     for (const auto &target : runnable) {
@@ -135,14 +145,19 @@ int main(int argc, char **argv) {
     app.add_option("--kernels", list_path, "The build's kernel list")->capture_default_str();
     std::string target_key;
     app.add_option("--target", target_key,
-                   "The build's target to tune, by its record key (x86-avx512, x86-avx2, x86-sse41); default: the "
-                   "best this CPU runs");
+                   "The build's target to tune, by its record key (x86-avx512, x86-avx2, x86-sse41), or cuda "
+                   "(this machine's GPU); default: the best this CPU runs");
+    std::string features;
+    app.add_option("--features", features, "With --target cuda: Halide target features to add, e.g. cuda_capability_86");
+    std::string machine = cpu_name();
+    app.add_option("--machine", machine, "The machine, as the record names it (e.g. the GPU's model)")
+        ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
 
     try {
         const json list = read_json(list_path);
         if (!list.at("architectures").contains(arch)) throw std::runtime_error("unknown architecture '" + arch + "'");
-        const Halide::Target target = pick_target(list, target_key);
+        const Halide::Target target = pick_target(list, target_key, features);
         const std::string key = tailor::schedule_target_key(target);
         const int vector_width = target.natural_vector_size<float>();
         const int registers = key == "x86-avx512" || key == "arm-64" ? 28 : 12;
@@ -152,7 +167,7 @@ int main(int argc, char **argv) {
             tune::KernelKind kind;
             const tune::Params params = kernel.at("params");
             if (fnmatch(pattern.c_str(), name.get<std::string>().c_str(), 0) == 0 &&
-                tune::kernel_kind(kernel.at("generator"), params, batch, vector_width, kind)) {
+                tune::kernel_kind(kernel.at("generator"), params, batch, vector_width, target.has_gpu_feature(), kind)) {
                 kernels.emplace_back(name, kind);
             }
         }
@@ -163,7 +178,7 @@ int main(int argc, char **argv) {
                                     "their hand schedules.";
         }
         std::cout << "Tuning " << kernels.size() << " kernels of " << arch << " for " << target.to_string() << " ("
-                  << cpu_name() << "), " << seconds << " s at most\n";
+                  << machine << "), " << seconds << " s at most\n";
         const auto start = Clock::now();
         for (std::size_t i = 0; i < kernels.size(); i++) {
             const auto &[name, kind] = kernels[i];
@@ -194,7 +209,7 @@ int main(int argc, char **argv) {
                                             {"hand_ms", hand_ms},
                                             {"batch", batch},
                                             {"halide_target", target.to_string()},
-                                            {"machine", cpu_name()},
+                                            {"machine", machine},
                                             {"date", today()}};
             // After each kernel: a stopped run keeps what it found.
             tailor::write_file_atomically(out, record.dump(2) + "\n");

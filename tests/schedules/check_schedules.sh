@@ -3,7 +3,8 @@
 # - bench/tune searches it briefly and writes a record with the hand and the
 #   tuned time, the machine and the Halide target;
 # - the generator takes a record's choices (the same choices twice: the same
-#   object; others: another) and refuses a choice the kernel does not have;
+#   object; others: another) and refuses a choice the kernel does not have,
+#   for a CPU target and for a GPU's thread block;
 # - CMake turns a record into the generator's `schedule` parameter, and
 #   refuses a malformed one.
 #   check_schedules.sh GENERATOR_BINARY TUNE_BINARY SOURCE_DIR
@@ -48,6 +49,17 @@ if compile bad "schedule=x86-avx512@tile_colums:2" 2>"$work/bad.log"; then fail 
 grep -q "this kernel has no choice 'tile_colums'" "$work/bad.log" || { cat "$work/bad.log"; fail "no message"; }
 if compile bad "schedule=x86-avx512x@tile_columns:2" 2>"$work/bad.log"; then fail "a misspelt target was taken"; fi
 grep -q "'x86-avx512x' is not a target key" "$work/bad.log" || { cat "$work/bad.log"; fail "no message"; }
+
+# A GPU target's choices are its thread block (compiled, not run: no device here).
+compile() {
+    mkdir -p "$work/$1"
+    "$generator" -g conv2d_forward -o "$work/$1" -e object -f conv target=x86-64-linux-cuda "${params[@]}" "${@:2}"
+}
+compile gpu-hand
+compile gpu-tuned "schedule=cuda@gpu_block_x:64,gpu_block_y:2"
+! cmp -s "$work/gpu-hand/conv.o" "$work/gpu-tuned/conv.o" || fail "the GPU's choices changed nothing"
+if compile gpu-bad "schedule=cuda@tile_vectors:2" 2>"$work/bad.log"; then fail "a CPU choice was taken for a GPU"; fi
+grep -q "this kernel has no choice 'tile_vectors'" "$work/bad.log" || { cat "$work/bad.log"; fail "no message"; }
 
 cat >"$work/probe.cmake" <<'CMAKE'
 include("${SOURCE_DIR}/cmake/TailorSchedules.cmake")
