@@ -82,7 +82,7 @@ inline void parallelize_tiles(Halide::Func output, const Halide::Expr &batch, co
     const bool halves = tasks < kImageTasks && channel_tiles % 2 == 0;
     if (halves) tasks *= 2;
     const bool columns = tasks < kImageTasks && column_tiles > 1;
-    Var half("channel_half"), task("task");
+    Var half("channel_half");
     std::vector<Halide::VarOrRVar> order{channel_tile};
     std::vector<Var> fused;
     if (halves) small.split(channel_tile, half, channel_tile, channel_tiles / 2);
@@ -120,7 +120,8 @@ inline void schedule_elementwise(Halide::Func output, const Halide::Var &i, cons
 
 // A GPU thread block's extents along a kernel output's first two
 // dimensions: the tuned gpu_block_x and gpu_block_y when `choices` are
-// given, else by hand, `hand_x` x `hand_y`, within `most_x` x `most_y`.
+// given, else by hand, `hand_x` x `hand_y`, within `most_x` x `most_y` and
+// CUDA's 1,024 threads per block.
 struct GpuBlock {
     int x, y;
 };
@@ -128,7 +129,8 @@ inline GpuBlock gpu_block(ScheduleChoices *choices, int hand_x, int most_x, int 
     hand_x = std::min(hand_x, most_x);
     hand_y = std::min(hand_y, most_y);
     if (!choices) return {hand_x, hand_y};
-    return {choices->count("gpu_block_x", hand_x, most_x), choices->count("gpu_block_y", hand_y, most_y)};
+    const int x = choices->count("gpu_block_x", hand_x, most_x);
+    return {x, choices->count("gpu_block_y", hand_y, std::min(most_y, 1024 / x))};
 }
 
 // The GPU schedule of a 4-D kernel output (a, x, y, n): one thread per

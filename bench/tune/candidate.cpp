@@ -26,6 +26,7 @@ Halide::Buffer<> random_buffer(const BufferShape &shape, std::mt19937 &rng) {
         std::uniform_real_distribution<float> value(-1.0f, 1.0f);
         for (std::size_t i = 0; i < count; i++) values[i] = value(rng);
     }
+    buffer.set_host_dirty();  // written through data(): a GPU target must copy it over
     return buffer;
 }
 
@@ -122,7 +123,13 @@ std::optional<Measurement> KernelBench::measure(const Choices &choices, std::str
             problem = "the same schedule as an earlier candidate";
             return std::nullopt;
         }
-        for (auto &output : outputs_) std::fill_n(static_cast<uint8_t *>(output.data()), output.size_in_bytes(), 0);
+        // Zeros, on the device too, so that an element a candidate leaves
+        // unwritten shows.
+        for (auto &output : outputs_) {
+            output.copy_to_host();
+            std::fill_n(static_cast<uint8_t *>(output.data()), output.size_in_bytes(), 0);
+            output.set_host_dirty();
+        }
         pipeline.realize(Halide::Realization(outputs_), target_);
         for (auto &output : outputs_) output.copy_to_host();
         if (!outputs_match_reference()) {

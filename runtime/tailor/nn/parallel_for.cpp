@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -31,13 +32,12 @@ void relax() {
 #endif
 }
 
-// HL_NUM_THREADS, as Halide reads it, else the CPUs this process may use.
+// HL_NUM_THREADS (or its old name HL_NUMTHREADS) as Halide reads it, from 1
+// to 256; without it the CPUs this process may use (Halide: all online).
 int configured_threads() {
-    if (const char *text = std::getenv("HL_NUM_THREADS")) {
-        char *end = nullptr;
-        const long n = std::strtol(text, &end, 10);
-        if (end != text && *end == '\0' && n >= 1) return static_cast<int>(std::min(n, 256L));
-    }
+    const char *text = std::getenv("HL_NUM_THREADS");
+    if (!text) text = std::getenv("HL_NUMTHREADS");
+    if (text) return std::clamp(std::atoi(text), 1, 256);
     cpu_set_t cpus;
     if (sched_getaffinity(0, sizeof cpus, &cpus) == 0) return std::max(1, CPU_COUNT(&cpus));
     return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -58,8 +58,12 @@ using Task = int (*)(void *, int, uint8_t *);
 // the convolutions), which the next layer reads from that core's cache.
 class Pool {
 public:
+    // A worker that cannot be started leaves its block to the others.
     explicit Pool(int threads) : blocks_(threads) {
-        for (int k = 1; k < threads; k++) std::thread([this, k] { work(k); }).detach();
+        try {
+            for (int k = 1; k < threads; k++) std::thread([this, k] { work(k); }).detach();
+        } catch (const std::system_error &) {
+        }
     }
 
     // False when another thread's loop holds the pool.
@@ -132,8 +136,9 @@ private:
     // The owner waits for its workers: a descheduled one gets the CPU back.
     template <typename Done>
     static void wait_until(Done done) {
-        for (int spins = 1; !done(); spins++) {
+        for (int spins = 0; !done();) {
             if (spins < 4096) {
+                spins++;
                 relax();
             } else {
                 std::this_thread::yield();
@@ -162,19 +167,25 @@ private:
 
 // The process's pool, made at the first parallel loop. Never destroyed:
 // its workers are detached and outlive static destructors. A forked child
-// has no workers, so it makes its own.
+// has no workers, so it makes its own; a fork waits for a pool being made.
 std::atomic<Pool *> pool{nullptr};
 std::mutex pool_creation;
 
 void forget_workers_in_forked_child() {
     static std::once_flag once;
-    std::call_once(once, [] { pthread_atfork(nullptr, nullptr, [] { pool.store(nullptr); }); });
+    std::call_once(once, [] {
+        pthread_atfork([] { pool_creation.lock(); }, [] { pool_creation.unlock(); },
+                       [] {
+                           pool.store(nullptr);
+                           pool_creation.unlock();
+                       });
+    });
 }
 
 Pool *the_pool() {
     if (Pool *p = pool.load(std::memory_order_acquire)) return p;
-    const std::lock_guard lock(pool_creation);
     forget_workers_in_forked_child();
+    const std::lock_guard lock(pool_creation);
     if (!pool.load()) pool.store(new Pool(configured_threads()), std::memory_order_release);
     return pool.load();
 }
