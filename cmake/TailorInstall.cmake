@@ -1,5 +1,6 @@
 # The installed inference library: `cmake --install BUILD [--prefix DIR]`
-# puts include/tailor/classifier.h, lib/libtailor_classifier.a (the
+# puts include/tailor/classifier.h (and classifier_c.h, its C API),
+# lib/libtailor_classifier.a (the
 # classifier, the runtime libraries it needs and every AOT kernel with the
 # Halide runtime, merged into one archive, so it installs the same way from
 # a cross build, whose kernels are imported libraries) and
@@ -55,7 +56,7 @@ function(tailor_install_classifier target)
     add_custom_target(tailor_classifier_archive ALL DEPENDS "${merged}")
 
     include(GNUInstallDirs)
-    install(FILES "${PROJECT_SOURCE_DIR}/runtime/tailor/classifier.h"
+    install(FILES "${PROJECT_SOURCE_DIR}/runtime/tailor/classifier.h" "${PROJECT_SOURCE_DIR}/runtime/tailor/classifier_c.h"
             DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/tailor")
     install(FILES "${merged}" DESTINATION "${CMAKE_INSTALL_LIBDIR}")
     configure_file("${PROJECT_SOURCE_DIR}/cmake/tailorConfig.cmake.in"
