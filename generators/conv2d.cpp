@@ -78,7 +78,7 @@ public:
             .reorder(coi, xi, coo, xo, y, n)
             .vectorize(coi, vec)
             .unroll(xi);
-        tailor::parallelize_tiles(output, output.dim(3).extent(), coo, xo, y, n, tailor::ceil_div(out_channels, co_tile),
+        tailor::parallelize_tiles(output, coo, xo, y, n, tailor::ceil_div(out_channels, co_tile),
                                   tailor::ceil_div(out_width(), x_tile), out_height());
         sum.compute_at(output, coo).vectorize(co, vec).unroll(co).unroll(x);
         sum.update()

@@ -129,7 +129,7 @@ protected:
     // register tile of channel vectors x a few pooled columns, whose 2x2
     // windows of sums are all accumulators; the sums never reach memory.
     // Choices: tile_vectors and tile_columns (pooled columns).
-    void schedule_pooled(Func output, const Expr &batch) {
+    void schedule_pooled(Func output) {
         tailor::ScheduleChoices choices = this->schedule_choices();
         if (this->get_target().has_gpu_feature()) {
             // One thread per pooled output; its four sums run in registers.
@@ -149,9 +149,8 @@ protected:
             .reorder(coi, pxi, coo, pxo, py, n)
             .vectorize(coi, vec)
             .unroll(pxi);
-        tailor::parallelize_tiles(output, batch, coo, pxo, py, n,
-                                  tailor::ceil_div(this->out_channels, co_tile), tailor::ceil_div(pooled_width(), px_tile),
-                                  pooled_height());
+        tailor::parallelize_tiles(output, coo, pxo, py, n, tailor::ceil_div(this->out_channels, co_tile),
+                                  tailor::ceil_div(pooled_width(), px_tile), pooled_height());
         conv.compute_at(output, coo).vectorize(co, vec).unroll(co).unroll(x).unroll(y);
         conv.update().reorder(co, x, y, r.x, r.y, r.z, n).vectorize(co, vec).unroll(co).unroll(x).unroll(y);
         choices.check_all_used();
@@ -192,7 +191,7 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
-        schedule_pooled(output, Func(output).output_buffers()[0].dim(3).extent());
+        schedule_pooled(output);
     }
 };
 
@@ -214,7 +213,7 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
-        schedule_pooled(output, Func(output).output_buffers()[0].dim(3).extent());
+        schedule_pooled(output);
     }
 };
 

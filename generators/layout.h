@@ -72,11 +72,12 @@ inline int vector_tile(int extent, int vector_width, int max_vectors) {
 // rows and images; in a small batch over rows, then halves of the
 // channel tiles, then column tiles, as far as needed for kImageTasks tasks
 // per image. The tiles and what is computed in them stay the same, so the
-// results do too. `batch`: the output's batch extent.
-inline void parallelize_tiles(Halide::Func output, const Halide::Expr &batch, const Halide::Var &channel_tile,
-                              const Halide::Var &column_tile, const Halide::Var &row, const Halide::Var &n,
-                              int channel_tiles, int column_tiles, int rows) {
+// results do too.
+inline void parallelize_tiles(Halide::Func output, const Halide::Var &channel_tile, const Halide::Var &column_tile,
+                              const Halide::Var &row, const Halide::Var &n, int channel_tiles, int column_tiles,
+                              int rows) {
     using Halide::Var;
+    const Halide::Expr batch = output.output_buffers()[0].dim(3).extent();
     Halide::Stage small = output.specialize(batch < kSmallBatch);
     int tasks = rows;
     const bool halves = tasks < kImageTasks && channel_tiles % 2 == 0;
@@ -86,8 +87,11 @@ inline void parallelize_tiles(Halide::Func output, const Halide::Expr &batch, co
     std::vector<Halide::VarOrRVar> order{channel_tile};
     std::vector<Var> fused;
     if (halves) small.split(channel_tile, half, channel_tile, channel_tiles / 2);
-    if (!columns) order.push_back(column_tile);
-    if (columns) fused.push_back(column_tile);
+    if (columns) {
+        fused.push_back(column_tile);
+    } else {
+        order.push_back(column_tile);
+    }
     fused.push_back(row);
     if (halves) fused.push_back(half);
     fused.push_back(n);

@@ -218,7 +218,10 @@ int main(int argc, char **argv) {
                   << " s); build with it: cmake -B build -DTAILOR_SCHEDULES=" << std::filesystem::absolute(out).string()
                   << "\n";
     } catch (const std::exception &e) {
-        std::cerr << "tune: error: " << e.what() << "\n";
+        // Halide's errors run on for lines (a missing CUDA driver lists
+        // every symbol it lacks); the first says what went wrong.
+        const std::string message = e.what();
+        std::cerr << "tune: error: " << message.substr(0, message.find('\n')) << "\n";
         return 1;
     }
     return 0;

@@ -56,21 +56,31 @@ void tailor_classifier_close(tailor_classifier *classifier) { delete classifier;
 
 int tailor_classify(const tailor_classifier *classifier, const float *images, size_t n, float *probabilities,
                     char *error, size_t error_size) {
-    return guarded([&] { checked(classifier).classify(images, n, probabilities); }, error, error_size);
+    return guarded(
+        [&] {
+            const tailor::Classifier &c = checked(classifier);
+            if (n > 0 && (!images || !probabilities)) throw std::invalid_argument("no images or probabilities (NULL)");
+            c.classify(images, n, probabilities);
+        },
+        error, error_size);
 }
 
 int tailor_classify_photo(const tailor_classifier *classifier, const char *path, float probabilities[TAILOR_CLASSES],
                           char *error, size_t error_size) {
     return guarded(
         [&] {
-            const auto p = checked(classifier).classify_photo(path ? path : "");
+            const tailor::Classifier &c = checked(classifier);
+            if (!probabilities) throw std::invalid_argument("no probabilities (NULL)");
+            const auto p = c.classify_photo(path ? path : "");
             std::copy(p.begin(), p.end(), probabilities);
         },
         error, error_size);
 }
 
 int tailor_best_class(const float probabilities[TAILOR_CLASSES]) {
-    return static_cast<int>(std::max_element(probabilities, probabilities + TAILOR_CLASSES) - probabilities);
+    tailor::Classifier::Probabilities p;
+    std::copy_n(probabilities, p.size(), p.begin());
+    return tailor::Classifier::best(p);
 }
 
 const char *tailor_class_name(int index) { return tailor::Classifier::class_name(index); }
