@@ -50,9 +50,59 @@ function(tailor_kernel generator function_name)
                        PARAMS ${ARGN} ${schedule})
 endfunction()
 
+# Notes, for bench/tune, what the current architecture calls a 1-D kernel
+# (one for every shape) on: `count` elements per image (`per_image`: an
+# activation) or in all (`total`: the parameters); the most of its calls.
+function(tailor_tune_elements function_name unit count)
+    set_property(GLOBAL APPEND PROPERTY TAILOR_ARCH_KERNELS_${TAILOR_CURRENT_ARCH} ${function_name})
+    set(property TAILOR_ELEMENTS_${TAILOR_CURRENT_ARCH}_${function_name})
+    get_property(known GLOBAL PROPERTY ${property})
+    if (known)
+        string(REGEX REPLACE "^.*:" "" most "${known}")
+        if (count LESS most)
+            set(count ${most})
+        endif ()
+    endif ()
+    set_property(GLOBAL PROPERTY ${property} "${unit}:${count}")
+    set_property(GLOBAL APPEND PROPERTY TAILOR_ELEMENT_KERNELS_${TAILOR_CURRENT_ARCH} ${function_name})
+endfunction()
+
+# The number of elements of a shape list (w h c, or one count).
+function(tailor_shape_elements shape out_var)
+    list(JOIN shape " * " product)
+    math(EXPR elements "${product}")
+    set(${out_var} ${elements} PARENT_SCOPE)
+endfunction()
+
+# Adds a layer's weights and biases to the current architecture's parameter
+# count (what its optimiser and weight average are called on).
+function(tailor_count_parameters count)
+    get_property(total GLOBAL PROPERTY TAILOR_PARAMETERS_${TAILOR_CURRENT_ARCH})
+    if (NOT total)
+        set(total 0)
+    endif ()
+    math(EXPR total "${total} + ${count}")
+    set_property(GLOBAL PROPERTY TAILOR_PARAMETERS_${TAILOR_CURRENT_ARCH} ${total})
+endfunction()
+
+# The JSON object of an architecture's 1-D kernels and their elements, e.g.
+# {"dropout": {"per_image": 5408}, "adam": {"total": 241546}}.
+function(_tailor_elements_json arch out_var)
+    get_property(functions GLOBAL PROPERTY TAILOR_ELEMENT_KERNELS_${arch})
+    list(REMOVE_DUPLICATES functions)
+    set(entries "")
+    foreach (function_name IN LISTS functions)
+        get_property(entry GLOBAL PROPERTY TAILOR_ELEMENTS_${arch}_${function_name})
+        string(REGEX REPLACE "^(.*):(.*)$" "\"${function_name}\": {\"\\1\": \\2}" entry "${entry}")
+        list(APPEND entries "${entry}")
+    endforeach ()
+    list(JOIN entries ", " entries)
+    set(${out_var} "{${entries}}" PARENT_SCOPE)
+endfunction()
+
 # The list of every kernel bench/tune may tune, as JSON: each architecture's
-# kernel names, each kernel's generator and parameters, and the Halide
-# targets the build compiles them for.
+# kernel names and its 1-D kernels' elements, each kernel's generator and
+# parameters, and the Halide targets the build compiles them for.
 function(tailor_write_kernel_list path)
     get_property(architectures GLOBAL PROPERTY TAILOR_ARCHITECTURE_NAMES)
     get_property(functions GLOBAL PROPERTY TAILOR_KERNEL_FUNCTIONS)
@@ -63,6 +113,13 @@ function(tailor_write_kernel_list path)
         list(REMOVE_DUPLICATES names)
         list(JOIN names "\", \"" names)
         string(APPEND json "${separator}\n    \"${arch}\": [\"${names}\"]")
+        set(separator ",")
+    endforeach ()
+    string(APPEND json "\n  },\n  \"elements\": {")
+    set(separator "")
+    foreach (arch IN LISTS architectures)
+        _tailor_elements_json(${arch} elements)
+        string(APPEND json "${separator}\n    \"${arch}\": ${elements}")
         set(separator ",")
     endforeach ()
     string(APPEND json "\n  },\n  \"kernels\": {")
@@ -157,6 +214,9 @@ function(_tailor_instantiate_architecture arch)
                        "${parsed_${i}_in}" "${parsed_${i}_out}" "${parsed_${i}_arguments}" ${i} type)
         list(APPEND layers "${type}")
     endforeach ()
+    get_property(parameters GLOBAL PROPERTY TAILOR_PARAMETERS_${arch})
+    tailor_tune_elements(adam total ${parameters})
+    tailor_tune_elements(ema total ${parameters})
     set(classes ${parsed_classes})
     tailor_kernel(softmax_cross_entropy softmax_cross_entropy_${classes} classes=${classes})
     string(CONFIGURE "${TAILOR_LOSS_BINDING}" binding @ONLY)

@@ -8,13 +8,14 @@
 // step_size = lr * sqrt(1 - b2^t) / (1 - b1^t). The three results are one
 // Tuple, so each element is read before any of it is written, and the
 // runtime may pass the input arrays as the outputs.
+#include "elementwise.h"
 #include "layout.h"
 
 using namespace Halide;
 
 namespace {
 
-class Adam : public Generator<Adam> {
+class Adam : public tailor::ElementwiseGenerator<Adam> {
 public:
     Input<Buffer<float>> parameters{"parameters", 1};
     Input<Buffer<float>> gradients{"gradients", 1};
@@ -41,11 +42,8 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
-        tailor::schedule_elementwise(updated, i, get_target());
+        schedule_elementwise(updated);
     }
-
-private:
-    Var i{"i"};
 };
 
 }  // namespace

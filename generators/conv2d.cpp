@@ -79,7 +79,7 @@ public:
             .vectorize(coi, vec)
             .unroll(xi);
         tailor::parallelize_tiles(output, coo, xo, y, n, tailor::ceil_div(out_channels, co_tile),
-                                  tailor::ceil_div(out_width(), x_tile), out_height());
+                                  tailor::ceil_div(out_width(), x_tile), out_height(), choices);
         sum.compute_at(output, coo).vectorize(co, vec).unroll(co).unroll(x);
         sum.update()
             .reorder(co, x, r.x, r.y, r.z, y, n)

@@ -150,7 +150,7 @@ protected:
             .vectorize(coi, vec)
             .unroll(pxi);
         tailor::parallelize_tiles(output, coo, pxo, py, n, tailor::ceil_div(this->out_channels, co_tile),
-                                  tailor::ceil_div(pooled_width(), px_tile), pooled_height());
+                                  tailor::ceil_div(pooled_width(), px_tile), pooled_height(), choices);
         conv.compute_at(output, coo).vectorize(co, vec).unroll(co).unroll(x).unroll(y);
         conv.update().reorder(co, x, y, r.x, r.y, r.z, n).vectorize(co, vec).unroll(co).unroll(x).unroll(y);
         choices.check_all_used();

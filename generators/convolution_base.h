@@ -92,7 +92,7 @@ protected:
     }
 
     // Choices: tile_vectors and tile_columns of the register tile,
-    // unroll_rows (0 or 1).
+    // unroll_rows and dz_per_image (0 or 1).
     void schedule_backward_data(Halide::Func dz, Halide::Func d_input, ScheduleChoices &choices) {
         using namespace Halide;
         Var ci("ci"), x("x"), y("y"), n("n");
@@ -112,11 +112,17 @@ protected:
         const int x_tile = choices.count("tile_columns", column_tile(width, ci_tile / vec, this->get_target()), width);
         Var cio("cio"), cii("cii"), xo("xo"), xi("xi");
         backward_data_weights.compute_root().vectorize(ci, vec);
-        // The gradient at the sums of one image is stored; the zero padding
+        // The gradient at the sums is stored, by hand one image's at a time
+        // (dz_per_image; else the whole batch's first); the zero padding
         // stays inline: with the tile's columns and both tap loops unrolled,
         // each tap that falls outside is known at compile time and costs
         // nothing.
-        dz.compute_at(d_input, n).vectorize(dz.args()[0], std::min<int>(natural_vector(), out_channels));
+        const int dz_vector = std::min<int>(natural_vector(), out_channels);
+        if (choices.flag("dz_per_image", true)) {
+            dz.compute_at(d_input, n).vectorize(dz.args()[0], dz_vector);
+        } else {
+            dz.compute_root().vectorize(dz.args()[0], dz_vector).parallel(dz.args()[3]);
+        }
         d_input.split(ci, cio, cii, ci_tile, TailStrategy::ShiftInwards)
             .split(x, xo, xi, x_tile, TailStrategy::ShiftInwards)
             .reorder(cii, xi, cio, xo, y, n)

@@ -62,7 +62,8 @@ public:
         tailor::require_dense(output, {outputs, 0});
     }
 
-    // Choices: tile_vectors and batch_tile of the register tile.
+    // Choices: tile_vectors and batch_tile of the register tile;
+    // image_tile_vectors, its vectors below batch_tile images (tuned at batch 1).
     void schedule() {
         if (get_auto_schedule()) return;
         tailor::ScheduleChoices choices = schedule_choices();
@@ -73,18 +74,26 @@ public:
         }
         // Register tile: output-feature vectors times a few batch columns.
         const int vec = std::min<int>(natural_vector(), outputs);
-        const int j_tile = tailor::vector_tile(
-            outputs, vec, choices.count("tile_vectors", tailor::register_tile_vectors(get_target()), outputs / vec));
+        const int tile_vectors =
+            choices.count("tile_vectors", tailor::register_tile_vectors(get_target()), outputs / vec);
+        const int j_tile = tailor::vector_tile(outputs, vec, tile_vectors);
+        const int image_j_tile =
+            tailor::vector_tile(outputs, vec, choices.count("image_tile_vectors", tile_vectors, outputs / vec));
         const int batch_tile = choices.count("batch_tile", kBatchTile, kMostBatchTile);
         Var jo("jo"), ji("ji"), no("no"), ni("ni");
-        output.split(j, jo, ji, j_tile, TailStrategy::ShiftInwards).vectorize(ji, vec);
         // Batches of at least a tile get a register tile across samples;
-        // smaller ones (single-image inference) one sample at a time.
+        // smaller ones (single-image inference) one sample at a time, its
+        // blocks of outputs in parallel.
         output.specialize(output.dim(1).extent() >= batch_tile)
+            .split(j, jo, ji, j_tile, TailStrategy::ShiftInwards)
+            .vectorize(ji, vec)
             .split(n, no, ni, batch_tile, TailStrategy::ShiftInwards)
             .reorder(ji, ni, jo, no)
             .parallel(no);
-        output.reorder(ji, jo, n).parallel(jo);  // one image's outputs in parallel blocks
+        output.split(j, jo, ji, image_j_tile, TailStrategy::ShiftInwards)
+            .vectorize(ji, vec)
+            .reorder(ji, jo, n)
+            .parallel(jo);
         sum.compute_at(output, jo).vectorize(j, vec).unroll(j);
         sum.update().reorder(j, n, r).vectorize(j, vec).unroll(j).unroll(n);
         choices.check_all_used();

@@ -7,6 +7,7 @@
 // (seed, step, i), so the backward pass is this same kernel applied to the
 // output gradient with the same key, nothing is stored between the two, and
 // any run replays exactly. The runtime folds the layer's index into `seed`.
+#include "elementwise.h"
 #include "layout.h"
 
 #include "dropout_hash.h"
@@ -15,7 +16,7 @@ using namespace Halide;
 
 namespace {
 
-class Dropout : public Generator<Dropout> {
+class Dropout : public tailor::ElementwiseGenerator<Dropout> {
 public:
     Input<Buffer<float>> input{"input", 1};
     Input<uint32_t> seed{"seed"};
@@ -35,11 +36,8 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
-        tailor::schedule_elementwise(output, i, get_target());
+        schedule_elementwise(output);
     }
-
-private:
-    Var i{"i"};
 };
 
 }  // namespace

@@ -4,13 +4,14 @@
 //
 // average' = decay * average + (1 - decay) * parameters. The runtime chooses
 // the decay of each step and may pass the input average as the output.
+#include "elementwise.h"
 #include "layout.h"
 
 using namespace Halide;
 
 namespace {
 
-class Ema : public Generator<Ema> {
+class Ema : public tailor::ElementwiseGenerator<Ema> {
 public:
     Input<Buffer<float>> average{"average", 1};
     Input<Buffer<float>> parameters{"parameters", 1};
@@ -25,11 +26,8 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
-        tailor::schedule_elementwise(updated, i, get_target());
+        schedule_elementwise(updated);
     }
-
-private:
-    Var i{"i"};
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 // Box-Muller from two counter-based uniforms (the dropout hash of
 // (seed, step, 2i) and (seed, step, 2i+1)), so runs replay exactly. The
 // gradient is the identity: the runtime passes d_output through unchanged.
+#include "elementwise.h"
 #include "layout.h"
 
 #include "dropout_hash.h"
@@ -15,7 +16,7 @@ using namespace Halide;
 
 namespace {
 
-class GaussianNoise : public Generator<GaussianNoise> {
+class GaussianNoise : public tailor::ElementwiseGenerator<GaussianNoise> {
 public:
     Input<Buffer<float>> input{"input", 1};
     Input<uint32_t> seed{"seed"};
@@ -39,11 +40,8 @@ public:
 
     void schedule() {
         if (get_auto_schedule()) return;
-        tailor::schedule_elementwise(output, i, get_target());
+        schedule_elementwise(output);
     }
-
-private:
-    Var i{"i"};
 };
 
 }  // namespace

@@ -20,8 +20,10 @@ constexpr int kEstimatedBatch = 128;
 // give each task whole rows of images.
 constexpr int kSmallBatch = 4;
 // Tasks per image a small batch is split into, at least, where the kernel
-// allows: enough for two to four cores to end together.
+// allows, by hand: enough for two to four cores to end together. The
+// choice image_tasks (tuned at batch 1) overrides it.
 constexpr int kImageTasks = 8;
+constexpr int kMostImageTasks = 64;
 
 inline int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
@@ -70,19 +72,21 @@ inline int vector_tile(int extent, int vector_width, int max_vectors) {
 // The CPU schedule of a register-tiled output whose loops are, from the
 // tile's outside, (channel_tile, column_tile, row, n): in parallel over
 // rows and images; in a small batch over rows, then halves of the
-// channel tiles, then column tiles, as far as needed for kImageTasks tasks
-// per image. The tiles and what is computed in them stay the same, so the
-// results do too.
+// channel tiles, then column tiles, as far as needed for image_tasks tasks
+// per image (a choice). The tiles and what is computed in them stay the
+// same, so the results do too.
 inline void parallelize_tiles(Halide::Func output, const Halide::Var &channel_tile, const Halide::Var &column_tile,
                               const Halide::Var &row, const Halide::Var &n, int channel_tiles, int column_tiles,
-                              int rows) {
+                              int rows, ScheduleChoices &choices) {
     using Halide::Var;
     const Halide::Expr batch = output.output_buffers()[0].dim(3).extent();
     Halide::Stage small = output.specialize(batch < kSmallBatch);
+    const int image_tasks = choices.count("image_tasks", kImageTasks, kMostImageTasks);
     int tasks = rows;
-    const bool halves = tasks < kImageTasks && channel_tiles % 2 == 0;
+    const bool halves = tasks < image_tasks && channel_tiles % 2 == 0;
     if (halves) tasks *= 2;
-    const bool columns = tasks < kImageTasks && column_tiles > 1;
+    const bool columns = tasks < image_tasks && column_tiles > 1;
+    choices.settle("image_tasks", 2 * halves + columns);
     Var half("channel_half");
     std::vector<Halide::VarOrRVar> order{channel_tile};
     std::vector<Var> fused;
@@ -106,20 +110,6 @@ inline void parallelize_tiles(Halide::Func output, const Halide::Var &channel_ti
     small.parallel(current);
     Var rows_of_images("rows_of_images");
     output.fuse(row, n, rows_of_images).parallel(rows_of_images);
-}
-
-// The schedule of an element-wise kernel over a 1-D buffer. CPU: vectors, in
-// parallel blocks of a few thousand elements. GPU: one thread per element.
-inline void schedule_elementwise(Halide::Func output, const Halide::Var &i, const Halide::Target &target) {
-    Halide::Var block("block"), lane("lane");
-    if (target.has_gpu_feature()) {
-        output.gpu_tile(i, block, lane, 256, Halide::TailStrategy::GuardWithIf);
-        return;
-    }
-    const int vector_width = target.natural_vector_size<float>();
-    output.split(i, block, lane, vector_width * 256, Halide::TailStrategy::GuardWithIf)
-        .parallel(block)
-        .vectorize(lane, vector_width);
 }
 
 // A GPU thread block's extents along a kernel output's first two

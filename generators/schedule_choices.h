@@ -61,6 +61,10 @@ public:
     // A choice this kernel's shape leaves without effect: accepted, ignored.
     void unused(const std::string &knob) { record(knob, 0); }
 
+    // What a choice came to, where several of its values give one schedule
+    // (bench/tune then times that schedule once).
+    void settle(const std::string &knob, int outcome) { record(knob, outcome); }
+
     // The values the kernel this process scheduled last used, tuned or by
     // hand: bench/tune, which compiles the generators itself, tells by them
     // which candidates are one schedule.

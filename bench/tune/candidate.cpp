@@ -14,7 +14,9 @@ using Clock = std::chrono::steady_clock;
 constexpr int kRounds = 5;
 constexpr auto kRound = std::chrono::milliseconds(40);
 
+// A scalar input has no buffer (an empty one stands in).
 Halide::Buffer<> random_buffer(const BufferShape &shape, std::mt19937 &rng) {
+    if (shape.extents.empty()) return {};
     Halide::Buffer<> buffer(shape.type, shape.extents);
     const std::size_t count = buffer.number_of_elements();
     if (shape.type == Halide::UInt(8)) {  // a window's argmax: 0 to 3
@@ -23,7 +25,7 @@ Halide::Buffer<> random_buffer(const BufferShape &shape, std::mt19937 &rng) {
         for (std::size_t i = 0; i < count; i++) values[i] = static_cast<uint8_t>(position(rng));
     } else {
         auto *values = static_cast<float *>(buffer.data());
-        std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+        std::uniform_real_distribution<float> value(shape.low, 1.0f);
         for (std::size_t i = 0; i < count; i++) values[i] = value(rng);
     }
     buffer.set_host_dirty();  // written through data(): a GPU target must copy it over
@@ -41,7 +43,7 @@ int parallel_for_jit(Halide::JITUserContext *context, int (*task)(Halide::JITUse
 
 KernelBench::KernelBench(const std::string &generator, const Params &params, const KernelKind &kind,
                          const Halide::Target &target, const std::string &target_key)
-    : generator_(generator), target_key_(target_key), params_(params), target_(target) {
+    : generator_(generator), target_key_(target_key), params_(params), target_(target), input_shapes_(kind.inputs) {
     std::mt19937 rng(7);
     for (const auto &shape : kind.inputs) inputs_.push_back(random_buffer(shape, rng));
     for (const auto &shape : kind.outputs) outputs_.emplace_back(shape.type, shape.extents);
@@ -68,7 +70,17 @@ Halide::Pipeline KernelBench::define(const Choices &choices) {
     for (const auto &[name, value] : params_) params[name] = value;
     if (!choices.empty()) params["schedule"] = schedule_param(choices);
     std::vector<std::vector<StubInput>> inputs;
-    for (const auto &input : inputs_) inputs.push_back(GeneratorStub::to_stub_input_vector(StubInputBuffer<>(input)));
+    for (std::size_t i = 0; i < inputs_.size(); i++) {
+        const BufferShape &shape = input_shapes_[i];
+        if (!shape.extents.empty()) {
+            inputs.push_back(GeneratorStub::to_stub_input_vector(StubInputBuffer<>(inputs_[i])));
+        } else {
+            const Halide::Expr value = shape.type == Halide::UInt(32)
+                                           ? Halide::Expr(static_cast<uint32_t>(shape.value))
+                                           : Halide::Expr(static_cast<float>(shape.value));
+            inputs.push_back(GeneratorStub::to_stub_input_vector(value));
+        }
+    }
     const std::string name = generator_;
     GeneratorStub stub(Halide::GeneratorContext(target_),
                        [name](const Halide::GeneratorContext &c) { return GeneratorRegistry::create(name, c); },

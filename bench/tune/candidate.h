@@ -45,6 +45,7 @@ private:
     std::string generator_, target_key_;
     Params params_;
     Halide::Target target_;
+    std::vector<BufferShape> input_shapes_;
     std::vector<Halide::Buffer<>> inputs_, outputs_, reference_;
     Halide::Pipeline hand_;   // compiled once
     Choices hand_effective_;  // the hand schedule's values of every choice

@@ -43,9 +43,42 @@ bool input_tile_fits(const std::map<std::string, int> &c, int registers) {
     return product_fits(c, "tile_vectors", "tile_inputs", 1, registers);
 }
 
+std::vector<int> powers_of_two(int most) {
+    std::vector<int> values;
+    for (int v = 1; v <= most; v *= 2) values.push_back(v);
+    return values;
+}
+
 // Vectors of `channels` a tile may hold: up to 4, as many as fit.
 std::vector<int> vector_counts(int channels, int vector_width) {
     return range(1, std::clamp(channels / std::max(1, vector_width), 1, 4));
+}
+
+// An element-wise kernel's buffers and scalars (its generator's Inputs, in
+// order), and its choices: the parallel blocks, then wider vectors.
+bool elementwise_kind(const std::string &generator, long elements, KernelKind &kind) {
+    const BufferShape array{Float(32), {static_cast<int>(elements)}}, seed{UInt(32), {}, 0, 7},
+        step{UInt(32), {}, 0, 3};
+    const BufferShape non_negative{Float(32), {static_cast<int>(elements)}, 0.0f};
+    auto scalar = [](double value) { return BufferShape{Float(32), {}, 0, value}; };
+    if (generator == "dropout") {
+        kind.inputs = {array, seed, step, scalar(0.2)};
+        kind.outputs = {array};
+    } else if (generator == "gaussian_noise") {
+        kind.inputs = {array, seed, step, scalar(0.1)};
+        kind.outputs = {array};
+    } else if (generator == "adam") {  // parameters, gradients, m, v; step size, beta1, beta2, epsilon
+        kind.inputs = {array, array, array, non_negative, scalar(1e-3), scalar(0.9), scalar(0.999), scalar(1e-7)};
+        kind.outputs = {array, array, array};
+    } else if (generator == "ema") {
+        kind.inputs = {array, array, scalar(0.999)};
+        kind.outputs = {array};
+    } else {
+        return false;
+    }
+    kind.primary = {{"block_vectors", {16, 32, 64, 128, 256, 512, 1024, 2048}}};
+    kind.secondary = {{"lane_vectors", {1, 2, 4}}};
+    return true;
 }
 
 // A dense layer's kernels: activations (feature, batch), weights (out, in).
@@ -57,24 +90,18 @@ bool dense_kind(const std::string &generator, const Params &params, int batch, i
     const Knob batch_tile{"batch_tile", range(1, 16)};
     if (generator == "dense_forward") {
         kind = {{input, weights, bias}, {output}, {{"tile_vectors", vector_counts(out, vector_width)}, batch_tile},
-                {}, batch_tile_fits};
+                {}, {{"image_tile_vectors", vector_counts(out, vector_width)}}, batch_tile_fits};
     } else if (generator == "dense_backward_data") {
         kind = {{weights, output, output}, {input}, {{"tile_vectors", vector_counts(in, vector_width)}, batch_tile},
-                {}, batch_tile_fits};
+                {}, {}, batch_tile_fits};
     } else if (generator == "dense_backward_weights") {
         kind = {{input, output, output}, {weights, bias},
                 {{"tile_vectors", vector_counts(out, vector_width)}, {"tile_inputs", range(1, std::min(in, 16))}}, {},
-                input_tile_fits};
+                {}, input_tile_fits};
     } else {
         return false;
     }
     return true;
-}
-
-std::vector<int> powers_of_two(int most) {
-    std::vector<int> values;
-    for (int v = 1; v <= most; v *= 2) values.push_back(v);
-    return values;
 }
 
 // Whole warps, within CUDA's 1,024 threads per block.
@@ -98,30 +125,35 @@ bool cpu_kernel_kind(const std::string &generator, const Params &params, int bat
     const Knob co_vectors{"tile_vectors", vector_counts(co, vector_width)};
     const Knob all_taps{"all_taps", {0, 1}};
     const Knob in_channel_tile{"tile_in_channels", range(1, std::min(ci, 4))};
+    const Knob image_tasks{"image_tasks", powers_of_two(64)};
     if (generator == "conv2d_forward") {
-        kind = {{input, weights, bias}, {output}, {co_vectors, {"tile_columns", range(1, ow)}}, {}, tile_fits};
+        kind = {{input, weights, bias}, {output}, {co_vectors, {"tile_columns", range(1, ow)}}, {}, {image_tasks},
+                tile_fits};
     } else if (generator == "conv2d_backward_data" || generator == "conv2d_maxpool_backward_data_argmax") {
         const bool pair = generator != "conv2d_backward_data";
         kind = {{weights, pair ? argmax : output, pair ? pooled : output, pair ? pooled : output},
                 {input},
                 {{"tile_vectors", vector_counts(ci, vector_width)}, {"tile_columns", range(1, w)}},
-                {{"unroll_rows", {0, 1}}},
+                {{"unroll_rows", {0, 1}}, {"dz_per_image", {0, 1}}},
+                {},
                 tile_fits};
         if (!pair) kind.inputs.erase(kind.inputs.begin() + 1);  // weights, output, d_output
     } else if (generator == "conv2d_backward_weights") {
-        kind = {{input, output, output}, {weights, bias}, {co_vectors, in_channel_tile}, {all_taps},
+        kind = {{input, output, output}, {weights, bias}, {co_vectors, in_channel_tile}, {all_taps}, {},
                 gradient_tile_fits};
     } else if (generator == "conv2d_maxpool_backward_weights") {
         kind = {{input, weights, bias, pooled, pooled},
                 {weights, bias},
                 {co_vectors, in_channel_tile},
                 {all_taps, {"conv_tile_columns", range(1, ow)}},
+                {},
                 gradient_tile_fits};
     } else if (generator == "conv2d_maxpool_backward_weights_argmax") {
-        kind = {{input, argmax, pooled, pooled}, {weights, bias}, {co_vectors, in_channel_tile}, {all_taps},
+        kind = {{input, argmax, pooled, pooled}, {weights, bias}, {co_vectors, in_channel_tile}, {all_taps}, {},
                 gradient_tile_fits};
     } else if (generator == "conv2d_maxpool_forward" || generator == "conv2d_maxpool_forward_argmax") {
-        kind = {{input, weights, bias}, {pooled}, {co_vectors, {"tile_columns", range(1, pw)}}, {}, pooled_tile_fits};
+        kind = {{input, weights, bias}, {pooled}, {co_vectors, {"tile_columns", range(1, pw)}}, {}, {image_tasks},
+                pooled_tile_fits};
         if (generator == "conv2d_maxpool_forward_argmax") kind.outputs.push_back(argmax);
     } else {
         return false;
@@ -131,12 +163,14 @@ bool cpu_kernel_kind(const std::string &generator, const Params &params, int bat
 
 }  // namespace
 
-bool kernel_kind(const std::string &generator, const Params &params, int batch, int vector_width, bool gpu,
-                 KernelKind &kind) {
+bool kernel_kind(const std::string &generator, const Params &params, int batch, long elements, int vector_width,
+                 bool gpu, KernelKind &kind) {
+    if (elementwise_kind(generator, elements, kind)) return !gpu;  // a GPU's: one thread per element, by hand
     if (!cpu_kernel_kind(generator, params, batch, vector_width, kind)) return false;
     if (gpu) {
         kind.primary = {{"gpu_block_x", powers_of_two(128)}, {"gpu_block_y", powers_of_two(32)}};
         kind.secondary.clear();
+        kind.small_batch.clear();
         kind.fits = gpu_block_fits;
     }
     return true;

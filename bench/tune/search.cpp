@@ -34,7 +34,7 @@ std::string describe(const Choices &choices) {
 
 }  // namespace
 
-KernelResult search(KernelBench &bench, const KernelKind &kind, int accumulator_registers,
+KernelResult search(KernelBench &bench, const KernelKind &kind, const Choices &base, int accumulator_registers,
                     std::chrono::steady_clock::time_point deadline, std::ostream &progress) {
     KernelResult result;
     std::string problem;
@@ -42,14 +42,25 @@ KernelResult search(KernelBench &bench, const KernelKind &kind, int accumulator_
     if (!hand) throw std::runtime_error("the hand schedule does not run: " + problem);
     result.hand = result.best = *hand;
     Choices best_choices;
-    auto consider = [&](const Choices &choices) {
+    if (!base.empty()) {  // every candidate keeps it; it is the one to beat
+        const auto m = bench.measure(base, problem);
+        if (m) result.best = *m;
+        best_choices = base;
+        char line[160];
+        std::snprintf(line, sizeof line, "  from %s: %.1f us\n", describe(base).c_str(),
+                      1e3 * (m ? *m : *hand).milliseconds);
+        progress << line;
+    }
+    auto consider = [&](const Choices &candidate) {
         if (std::chrono::steady_clock::now() >= deadline) return;
+        Choices choices = base;
+        for (const auto &[knob, value] : candidate) choices[knob] = value;
         const auto m = bench.measure(choices, problem);
         result.candidates++;
         char line[160];
         if (m) {
-            std::snprintf(line, sizeof line, "  %-48s %8.3f ms  (hand %.3f)\n", describe(choices).c_str(),
-                          m->milliseconds, result.hand.milliseconds);
+            std::snprintf(line, sizeof line, "  %-48s %9.1f us  (hand %.1f)\n", describe(choices).c_str(),
+                          1e3 * m->milliseconds, 1e3 * result.hand.milliseconds);
         } else {
             std::snprintf(line, sizeof line, "  %-48s rejected: %.80s\n", describe(choices).c_str(), problem.c_str());
         }
@@ -59,11 +70,13 @@ KernelResult search(KernelBench &bench, const KernelKind &kind, int accumulator_
             best_choices = choices;
         }
     };
-    for (const Choices &choices : grid(kind, accumulator_registers)) consider(choices);
+    if (!kind.primary.empty()) {
+        for (const Choices &choices : grid(kind, accumulator_registers)) consider(choices);
+    }
     for (const Knob &knob : kind.secondary) {
-        const Choices base = best_choices;  // empty: the hand schedule's, which won the grid
+        const Choices from = best_choices;  // empty: the hand schedule's, which won the grid
         for (int value : knob.values) {
-            Choices next = base;
+            Choices next = from;
             next[knob.name] = value;
             consider(next);
         }

@@ -10,11 +10,14 @@
 // CUDA on this machine's GPU), at batch 128; each
 // candidate's outputs are checked against the hand schedule's before it is
 // timed. A candidate is kept only when, timed again alternately with the
-// hand schedule, it is at least 3% faster.
+// hand schedule, it is at least 3% faster. Then the choices of how a small
+// batch is split across cores are searched at batch 1, from those found,
+// and kept on the same terms (the record's batch_1 entry).
 #include "candidate.h"
 #include "kernel_kinds.h"
 #include "search.h"
 
+#include "layout.h"  // kSmallBatch
 #include "schedule_choices.h"
 #include "tailor/util/atomic_file.h"
 #include "tailor/util/error.h"
@@ -117,16 +120,62 @@ Halide::Target pick_target(const json &list, const std::string &key, const std::
     throw std::runtime_error("--target " + key + ": not one this build has and this CPU runs (it runs:" + keys + ")");
 }
 
-// Hand and tuned timed again, alternately, three times each: the medians.
-std::pair<double, double> confirm(tune::KernelBench &bench, const tune::Choices &choices) {
-    std::vector<double> hand, tuned;
+// Two schedules timed again, alternately, three times each: the medians.
+std::pair<double, double> confirm(tune::KernelBench &bench, const tune::Choices &before, const tune::Choices &after) {
+    std::vector<double> first, second;
     for (int i = 0; i < 3; i++) {
-        hand.push_back(bench.time_again({}));
-        tuned.push_back(bench.time_again(choices));
+        first.push_back(bench.time_again(before));
+        second.push_back(bench.time_again(after));
     }
-    std::sort(hand.begin(), hand.end());
-    std::sort(tuned.begin(), tuned.end());
-    return {hand[1], tuned[1]};
+    std::sort(first.begin(), first.end());
+    std::sort(second.begin(), second.end());
+    return {first[1], second[1]};
+}
+
+// What the architecture calls an element-wise kernel on at this batch (0:
+// not one).
+long kernel_elements(const json &list, const std::string &arch, const std::string &name, int batch) {
+    const json &elements = list.at("elements").at(arch);
+    if (!elements.contains(name)) return 0;
+    const json &entry = elements.at(name);
+    return entry.contains("per_image") ? entry.at("per_image").get<long>() * batch : entry.at("total").get<long>();
+}
+
+using Deadline = Clock::time_point;
+
+Deadline after_seconds(double seconds) {
+    return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+// The small-batch choices searched at batch 1 from `base` (the choices
+// found at the tuned batch): what they add, if it is at least 3% faster at
+// batch 1, and the record's batch_1 entry.
+tune::Choices tune_one_image(const std::string &name, const json &kernel, const tune::KernelKind &kind,
+                             const tune::Choices &base, long elements, const Halide::Target &target,
+                             const std::string &key, int registers, double seconds, json &entry) {
+    tune::KernelKind one;
+    tune::kernel_kind(kernel.at("generator"), kernel.at("params"), 1, elements, target.natural_vector_size<float>(),
+                      target.has_gpu_feature(), one);
+    one.primary.clear();
+    one.secondary = kind.small_batch;
+    std::cout << "  at batch 1:\n";
+    tune::KernelBench bench(kernel.at("generator"), kernel.at("params"), one, target, key);
+    // At least a second from here: enough for a candidate after the hand
+    // schedule and `base` are timed.
+    const tune::KernelResult result =
+        tune::search(bench, one, base, registers, after_seconds(std::max(1.0, seconds)), std::cout);
+    tune::Choices kept = base;
+    if (result.choices != base) {
+        const auto [base_ms, tuned_ms] = confirm(bench, base, result.choices);
+        if (tuned_ms < kKeepIfFaster * base_ms) kept = result.choices;
+    }
+    auto [hand_ms, kept_ms] = confirm(bench, {}, kept);
+    if (kept.empty()) kept_ms = hand_ms;
+    std::cout << "  -> at batch 1: " << (kept.empty() ? "hand schedule" : bench.schedule_param(kept)) << ": "
+              << kept_ms << " ms, hand " << hand_ms << " ms (" << result.candidates << " candidates) " << name
+              << "\n";
+    entry["batch_1"] = {{"tuned_ms", kept_ms}, {"hand_ms", hand_ms}, {"candidates", result.candidates}};
+    return kept;
 }
 
 }  // namespace
@@ -166,8 +215,14 @@ int main(int argc, char **argv) {
             const json &kernel = list.at("kernels").at(name.get<std::string>());
             tune::KernelKind kind;
             const tune::Params params = kernel.at("params");
+            const long elements = kernel_elements(list, arch, name, batch);
             if (fnmatch(pattern.c_str(), name.get<std::string>().c_str(), 0) == 0 &&
-                tune::kernel_kind(kernel.at("generator"), params, batch, vector_width, target.has_gpu_feature(), kind)) {
+                tune::kernel_kind(kernel.at("generator"), params, batch, elements, vector_width,
+                                  target.has_gpu_feature(), kind)) {
+                if (batch < tailor::kSmallBatch) {  // searched at this batch, with the rest
+                    kind.secondary.insert(kind.secondary.end(), kind.small_batch.begin(), kind.small_batch.end());
+                    kind.small_batch.clear();
+                }
                 kernels.emplace_back(name, kind);
             }
         }
@@ -183,13 +238,15 @@ int main(int argc, char **argv) {
         for (std::size_t i = 0; i < kernels.size(); i++) {
             const auto &[name, kind] = kernels[i];
             const json &kernel = list.at("kernels").at(name);
-            // An equal share of what is left, for this kernel and each after it.
+            // An equal share of what is left, for this kernel and each after
+            // it; a fifth of it at batch 1 where the kernel has choices there.
             const double left = seconds - std::chrono::duration<double>(Clock::now() - start).count();
-            const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                                     std::chrono::duration<double>(left / (kernels.size() - i)));
+            const double share = left / (kernels.size() - i);
+            const double one_image_share = kind.small_batch.empty() ? 0 : 0.2 * share;
+            const Deadline main_deadline = after_seconds(share - one_image_share);
             std::cout << "[" << i + 1 << "/" << kernels.size() << "] " << name << "\n" << std::flush;
             tune::KernelBench bench(kernel.at("generator"), kernel.at("params"), kind, target, key);
-            const tune::KernelResult result = tune::search(bench, kind, registers, deadline, std::cout);
+            const tune::KernelResult result = tune::search(bench, kind, {}, registers, main_deadline, std::cout);
             double hand_ms = result.hand.milliseconds, tuned_ms = hand_ms;
             tune::Choices kept;
             if (result.candidates == 0) {  // out of time: an earlier record's entry stays
@@ -197,20 +254,25 @@ int main(int argc, char **argv) {
                 continue;
             }
             if (!result.choices.empty()) {
-                std::tie(hand_ms, tuned_ms) = confirm(bench, result.choices);
+                std::tie(hand_ms, tuned_ms) = confirm(bench, {}, result.choices);
                 if (tuned_ms < kKeepIfFaster * hand_ms) kept = result.choices;
             }
             std::cout << "  -> " << (kept.empty() ? "hand schedule" : bench.schedule_param(kept)) << ": "
                       << (kept.empty() ? hand_ms : tuned_ms) << " ms, hand " << hand_ms << " ms ("
                       << result.candidates << " candidates)\n";
-            record["kernels"][name][key] = {{"choices", kept},
-                                            {"candidates", result.candidates},
-                                            {"tuned_ms", kept.empty() ? hand_ms : tuned_ms},
-                                            {"hand_ms", hand_ms},
-                                            {"batch", batch},
-                                            {"halide_target", target.to_string()},
-                                            {"machine", machine},
-                                            {"date", today()}};
+            json entry = {{"candidates", result.candidates},
+                          {"tuned_ms", kept.empty() ? hand_ms : tuned_ms},
+                          {"hand_ms", hand_ms},
+                          {"batch", batch},
+                          {"halide_target", target.to_string()},
+                          {"machine", machine},
+                          {"date", today()}};
+            if (!kind.small_batch.empty()) {
+                kept = tune_one_image(name, kernel, kind, kept, kernel_elements(list, arch, name, 1), target, key,
+                                      registers, one_image_share, entry);
+            }
+            entry["choices"] = kept;
+            record["kernels"][name][key] = entry;
             // After each kernel: a stopped run keeps what it found.
             tailor::write_file_atomically(out, record.dump(2) + "\n");
         }

@@ -32,6 +32,8 @@ function(tailor_layer_conv2d_kernels in out arguments position type_var)
         tailor_kernel(conv2d_${pass} conv2d_${pass}_${key}
                       width=${w} height=${h} in_channels=${ci} out_channels=${co} relu=${relu})
     endforeach ()
+    math(EXPR parameters "${co} * ${ci} * ${TAILOR_ConvKernel} * ${TAILOR_ConvKernel} + ${co}")
+    tailor_count_parameters(${parameters})
     string(CONFIGURE "${TAILOR_CONV2D_BINDING}" binding @ONLY)
     tailor_bind(conv2d_${key} "${binding}" tailor/nn/layers/conv2d.h)
     set(${type_var} "Conv2D<${w}, ${h}, ${ci}, ${co}, ${relu}>" PARENT_SCOPE)

@@ -37,6 +37,8 @@ function(tailor_layer_conv2d_maxpool_kernels in out arguments position type_var)
         tailor_kernel(conv2d_maxpool_${pass} conv2d_maxpool_${pass}_${key}
                       width=${w} height=${h} in_channels=${ci} out_channels=${co} relu=${relu})
     endforeach ()
+    math(EXPR parameters "${co} * ${ci} * ${TAILOR_ConvKernel} * ${TAILOR_ConvKernel} + ${co}")
+    tailor_count_parameters(${parameters})
     string(CONFIGURE "${TAILOR_CONV2D_MAXPOOL_BINDING_${recomputes}}" binding @ONLY)
     tailor_bind(conv2d_maxpool_${key}_${recomputes} "${binding}" tailor/nn/layers/conv2d_maxpool.h)
     set(${type_var} "Conv2DMaxPool<${w}, ${h}, ${ci}, ${co}, ${relu}, ${recomputes}>" PARENT_SCOPE)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Tuned schedules end to end, on conv2d_3's forward kernel (and dense_2's for
-# a GPU):
+# a GPU, Adam's for an element-wise kernel):
 # - bench/tune searches it briefly and writes a record with the hand and the
-#   tuned time, the machine and the Halide target;
+#   tuned time, the machine and the Halide target, and for conv2d_3 the same
+#   at batch 1 (how one image is split across cores);
 # - the generator takes a record's choices (the same choices twice: the same
 #   object; others: another) and refuses a choice the kernel does not have,
 #   for a CPU target and for a GPU's thread block;
@@ -20,16 +21,28 @@ fail() { echo "FAILED: $*"; exit 1; }
 "$tune" --arch cnn3 --kernel 'conv2d_forward_5x5x64*' --seconds 2 --batch 16 --out "$work/record.json" \
     >"$work/tune.log" 2>&1 || { cat "$work/tune.log"; fail "tune"; }
 cat "$work/tune.log"
-grep -q ' ms  (hand ' "$work/tune.log" || fail "tune timed no candidate"
+grep -q ' us  (hand ' "$work/tune.log" || fail "tune timed no candidate"
+grep -q '^  image_tasks:.* us  (hand ' "$work/tune.log" || fail "tune timed no candidate at batch 1"
+# Adam: four buffers, four scalars, three outputs.
+"$tune" --arch cnn3 --kernel adam --seconds 2 --out "$work/record.json" >"$work/tune.log" 2>&1 ||
+    { cat "$work/tune.log"; fail "tune adam"; }
+cat "$work/tune.log"
+grep -q '^  block_vectors:.* us  (hand ' "$work/tune.log" || fail "tune timed no candidate for adam"
 /usr/bin/python3 - "$work/record.json" <<'PY' || fail "the record"
 import json, sys
-entry = json.load(open(sys.argv[1]))["kernels"]["conv2d_forward_5x5x64_to_128_relu"]
-assert len(entry) == 1, entry
-(key, tuned), = entry.items()
-assert key.startswith("x86-") or key.startswith("arm-"), key
-assert tuned["hand_ms"] > 0 and 0 < tuned["tuned_ms"] <= tuned["hand_ms"], tuned
-assert tuned["machine"] and tuned["halide_target"] and tuned["batch"] == 16, tuned
-assert all(isinstance(v, int) and v >= 0 for v in tuned["choices"].values()), tuned
+kernels = json.load(open(sys.argv[1]))["kernels"]
+assert sorted(kernels) == ["adam", "conv2d_forward_5x5x64_to_128_relu"], kernels
+for name, entry in kernels.items():
+    assert len(entry) == 1, entry
+    (key, tuned), = entry.items()
+    assert key.startswith("x86-") or key.startswith("arm-"), key
+    assert tuned["hand_ms"] > 0 and 0 < tuned["tuned_ms"] <= tuned["hand_ms"], tuned
+    assert tuned["machine"] and tuned["halide_target"], tuned
+    assert tuned["batch"] == (16 if name.startswith("conv") else 128), tuned
+    assert all(isinstance(v, int) and v >= 0 for v in tuned["choices"].values()), tuned
+    one = tuned.get("batch_1")
+    assert (one is not None) == name.startswith("conv"), tuned
+    assert one is None or (one["hand_ms"] > 0 and one["tuned_ms"] > 0 and one["candidates"] > 0), tuned
 PY
 
 params=(width=5 height=5 in_channels=64 out_channels=128 relu=true)
@@ -50,6 +63,19 @@ if compile bad "schedule=x86-avx512@tile_colums:2" 2>"$work/bad.log"; then fail 
 grep -q "this kernel has no choice 'tile_colums'" "$work/bad.log" || { cat "$work/bad.log"; fail "no message"; }
 if compile bad "schedule=x86-avx512x@tile_columns:2" 2>"$work/bad.log"; then fail "a misspelt target was taken"; fi
 grep -q "'x86-avx512x' is not a target key" "$work/bad.log" || { cat "$work/bad.log"; fail "no message"; }
+compile split "schedule=x86-avx512@image_tasks:1"
+! cmp -s "$work/hand/conv.o" "$work/split/conv.o" || fail "image_tasks changed nothing"
+
+# An element-wise kernel's choices: its blocks and vectors.
+compile() {
+    mkdir -p "$work/$1"
+    "$generator" -g dropout -o "$work/$1" -e object -f conv target=$target "${@:2}"
+}
+compile dropout-hand
+compile dropout-blocks "schedule=x86-avx512@block_vectors:64"
+compile dropout-lanes "schedule=x86-avx512@lane_vectors:2"
+! cmp -s "$work/dropout-hand/conv.o" "$work/dropout-blocks/conv.o" || fail "block_vectors changed nothing"
+! cmp -s "$work/dropout-hand/conv.o" "$work/dropout-lanes/conv.o" || fail "lane_vectors changed nothing"
 
 # A GPU target's choices are its thread block (compiled, not run: no device
 # here), on dense_2's forward kernel, the quickest to compile.
