@@ -52,7 +52,8 @@ endfunction()
 
 # Notes, for bench/tune, what the current architecture calls a 1-D kernel
 # (one for every shape) on: `count` elements per image (`per_image`: an
-# activation) or in all (`total`: the parameters); the most of its calls.
+# activation) or per call (`per_call`: a parameter tensor); the most of its
+# calls.
 function(tailor_tune_elements function_name unit count)
     set_property(GLOBAL APPEND PROPERTY TAILOR_ARCH_KERNELS_${TAILOR_CURRENT_ARCH} ${function_name})
     set(property TAILOR_ELEMENTS_${TAILOR_CURRENT_ARCH}_${function_name})
@@ -74,19 +75,15 @@ function(tailor_shape_elements shape out_var)
     set(${out_var} ${elements} PARENT_SCOPE)
 endfunction()
 
-# Adds a layer's weights and biases to the current architecture's parameter
-# count (what its optimiser and weight average are called on).
-function(tailor_count_parameters count)
-    get_property(total GLOBAL PROPERTY TAILOR_PARAMETERS_${TAILOR_CURRENT_ARCH})
-    if (NOT total)
-        set(total 0)
-    endif ()
-    math(EXPR total "${total} + ${count}")
-    set_property(GLOBAL PROPERTY TAILOR_PARAMETERS_${TAILOR_CURRENT_ARCH} ${total})
+# A layer's weight tensor of `count` elements: the optimiser and the weight
+# average run once per parameter tensor (its bias is smaller).
+function(tailor_tune_parameter_tensor count)
+    tailor_tune_elements(adam per_call ${count})
+    tailor_tune_elements(ema per_call ${count})
 endfunction()
 
 # The JSON object of an architecture's 1-D kernels and their elements, e.g.
-# {"dropout": {"per_image": 5408}, "adam": {"total": 241546}}.
+# {"dropout": {"per_image": 5408}, "adam": {"per_call": 147456}}.
 function(_tailor_elements_json arch out_var)
     get_property(functions GLOBAL PROPERTY TAILOR_ELEMENT_KERNELS_${arch})
     list(REMOVE_DUPLICATES functions)
@@ -214,9 +211,6 @@ function(_tailor_instantiate_architecture arch)
                        "${parsed_${i}_in}" "${parsed_${i}_out}" "${parsed_${i}_arguments}" ${i} type)
         list(APPEND layers "${type}")
     endforeach ()
-    get_property(parameters GLOBAL PROPERTY TAILOR_PARAMETERS_${arch})
-    tailor_tune_elements(adam total ${parameters})
-    tailor_tune_elements(ema total ${parameters})
     set(classes ${parsed_classes})
     tailor_kernel(softmax_cross_entropy softmax_cross_entropy_${classes} classes=${classes})
     string(CONFIGURE "${TAILOR_LOSS_BINDING}" binding @ONLY)

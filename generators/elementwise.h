@@ -33,9 +33,9 @@ protected:
             const int vector_width = target.natural_vector_size<float>();
             const int lane_vectors = choices.count("lane_vectors", 1, kMostLaneVectors);
             // A whole number of the wider vectors per block.
-            const int block_vectors =
-                ceil_div(choices.count("block_vectors", kBlockVectors, kMostBlockVectors), lane_vectors) *
-                lane_vectors;
+            const int asked = choices.count("block_vectors", kBlockVectors, kMostBlockVectors);
+            const int block_vectors = std::max(lane_vectors, asked / lane_vectors * lane_vectors);
+            choices.settle("block_vectors", block_vectors);
             output.split(i, block, lane, vector_width * block_vectors, TailStrategy::GuardWithIf)
                 .parallel(block)
                 .vectorize(lane, vector_width * lane_vectors);

@@ -32,6 +32,19 @@ Halide::Buffer<> random_buffer(const BufferShape &shape, std::mt19937 &rng) {
     return buffer;
 }
 
+// A scalar input as a run-time parameter holding its value, as the AOT
+// kernels take it (a constant would let the JIT fold it into the code).
+Halide::Expr scalar_parameter(const BufferShape &shape) {
+    if (shape.type == Halide::UInt(32)) {
+        Halide::Param<uint32_t> parameter;
+        parameter.set(static_cast<uint32_t>(shape.value));
+        return parameter;
+    }
+    Halide::Param<float> parameter;
+    parameter.set(static_cast<float>(shape.value));
+    return parameter;
+}
+
 // A JIT pipeline's parallel loop on tailor::parallel_for, whose user
 // context is the same pointer untyped.
 int parallel_for_jit(Halide::JITUserContext *context, int (*task)(Halide::JITUserContext *, int, uint8_t *), int min,
@@ -75,10 +88,7 @@ Halide::Pipeline KernelBench::define(const Choices &choices) {
         if (!shape.extents.empty()) {
             inputs.push_back(GeneratorStub::to_stub_input_vector(StubInputBuffer<>(inputs_[i])));
         } else {
-            const Halide::Expr value = shape.type == Halide::UInt(32)
-                                           ? Halide::Expr(static_cast<uint32_t>(shape.value))
-                                           : Halide::Expr(static_cast<float>(shape.value));
-            inputs.push_back(GeneratorStub::to_stub_input_vector(value));
+            inputs.push_back(GeneratorStub::to_stub_input_vector(scalar_parameter(shape)));
         }
     }
     const std::string name = generator_;

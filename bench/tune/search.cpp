@@ -47,8 +47,8 @@ KernelResult search(KernelBench &bench, const KernelKind &kind, const Choices &b
         if (m) result.best = *m;
         best_choices = base;
         char line[160];
-        std::snprintf(line, sizeof line, "  from %s: %.1f us\n", describe(base).c_str(),
-                      1e3 * (m ? *m : *hand).milliseconds);
+        std::snprintf(line, sizeof line, "  from %s: %.1f us%s\n", describe(base).c_str(),
+                      1e3 * (m ? *m : *hand).milliseconds, m ? "" : " (the hand schedule)");
         progress << line;
     }
     auto consider = [&](const Choices &candidate) {
@@ -74,7 +74,7 @@ KernelResult search(KernelBench &bench, const KernelKind &kind, const Choices &b
         for (const Choices &choices : grid(kind, accumulator_registers)) consider(choices);
     }
     for (const Knob &knob : kind.secondary) {
-        const Choices from = best_choices;  // empty: the hand schedule's, which won the grid
+        const Choices from = best_choices;  // the best so far: the grid's, the base, or (empty) the hand schedule
         for (int value : knob.values) {
             Choices next = from;
             next[knob.name] = value;

@@ -138,7 +138,7 @@ long kernel_elements(const json &list, const std::string &arch, const std::strin
     const json &elements = list.at("elements").at(arch);
     if (!elements.contains(name)) return 0;
     const json &entry = elements.at(name);
-    return entry.contains("per_image") ? entry.at("per_image").get<long>() * batch : entry.at("total").get<long>();
+    return entry.contains("per_image") ? entry.at("per_image").get<long>() * batch : entry.at("per_call").get<long>();
 }
 
 using Deadline = Clock::time_point;
@@ -147,34 +147,43 @@ Deadline after_seconds(double seconds) {
     return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
 
+// The Halide target tuned, its record key, and its accumulator registers.
+struct TuningTarget {
+    Halide::Target target;
+    std::string key;
+    int registers;
+};
+
 // The small-batch choices searched at batch 1 from `base` (the choices
-// found at the tuned batch): what they add, if it is at least 3% faster at
-// batch 1, and the record's batch_1 entry.
-tune::Choices tune_one_image(const std::string &name, const json &kernel, const tune::KernelKind &kind,
-                             const tune::Choices &base, long elements, const Halide::Target &target,
-                             const std::string &key, int registers, double seconds, json &entry) {
-    tune::KernelKind one;
-    tune::kernel_kind(kernel.at("generator"), kernel.at("params"), 1, elements, target.natural_vector_size<float>(),
-                      target.has_gpu_feature(), one);
+// found at the tuned batch): kept if, timed again alternately with `base`
+// at batch 1, they are at least 3% faster; and the record's batch_1 entry.
+// At least a second for it: enough for a candidate after the hand schedule
+// and `base` are timed (later kernels' shares shrink by any overrun).
+tune::Choices tune_one_image(const json &kernel, const tune::KernelKind &kind, const tune::Choices &base,
+                             const TuningTarget &tuning, double seconds, json &entry) {
+    tune::KernelKind one;  // (kernels with small-batch choices are not element-wise: no elements)
+    tune::kernel_kind(kernel.at("generator"), kernel.at("params"), 1, 0, tuning.target.natural_vector_size<float>(),
+                      tuning.target.has_gpu_feature(), one);
     one.primary.clear();
     one.secondary = kind.small_batch;
     std::cout << "  at batch 1:\n";
-    tune::KernelBench bench(kernel.at("generator"), kernel.at("params"), one, target, key);
-    // At least a second from here: enough for a candidate after the hand
-    // schedule and `base` are timed.
-    const tune::KernelResult result =
-        tune::search(bench, one, base, registers, after_seconds(std::max(1.0, seconds)), std::cout);
+    tune::KernelBench bench(kernel.at("generator"), kernel.at("params"), one, tuning.target, tuning.key);
+    const tune::KernelResult result = tune::search(bench, one, base, tuning.registers,
+                                                   after_seconds(std::max(1.0, seconds)), std::cout);
     tune::Choices kept = base;
+    double kept_ms = result.best.milliseconds;  // base's (or the hand schedule's) when nothing beat it
     if (result.choices != base) {
         const auto [base_ms, tuned_ms] = confirm(bench, base, result.choices);
-        if (tuned_ms < kKeepIfFaster * base_ms) kept = result.choices;
+        const bool faster = tuned_ms < kKeepIfFaster * base_ms;
+        if (faster) kept = result.choices;
+        kept_ms = faster ? tuned_ms : base_ms;
     }
-    auto [hand_ms, kept_ms] = confirm(bench, {}, kept);
-    if (kept.empty()) kept_ms = hand_ms;
+    const double hand_ms = result.hand.milliseconds;
     std::cout << "  -> at batch 1: " << (kept.empty() ? "hand schedule" : bench.schedule_param(kept)) << ": "
-              << kept_ms << " ms, hand " << hand_ms << " ms (" << result.candidates << " candidates) " << name
-              << "\n";
-    entry["batch_1"] = {{"tuned_ms", kept_ms}, {"hand_ms", hand_ms}, {"candidates", result.candidates}};
+              << (kept.empty() ? hand_ms : kept_ms) << " ms, hand " << hand_ms << " ms (" << result.candidates
+              << " candidates)\n";
+    entry["batch_1"] = {
+        {"tuned_ms", kept.empty() ? hand_ms : kept_ms}, {"hand_ms", hand_ms}, {"candidates", result.candidates}};
     return kept;
 }
 
@@ -209,7 +218,7 @@ int main(int argc, char **argv) {
         const Halide::Target target = pick_target(list, target_key, features);
         const std::string key = tailor::schedule_target_key(target);
         const int vector_width = target.natural_vector_size<float>();
-        const int registers = key == "x86-avx512" || key == "arm-64" ? 28 : 12;
+        const TuningTarget tuning{target, key, key == "x86-avx512" || key == "arm-64" ? 28 : 12};
         std::vector<std::pair<std::string, tune::KernelKind>> kernels;
         for (const auto &name : list.at("architectures").at(arch)) {
             const json &kernel = list.at("kernels").at(name.get<std::string>());
@@ -246,7 +255,8 @@ int main(int argc, char **argv) {
             const Deadline main_deadline = after_seconds(share - one_image_share);
             std::cout << "[" << i + 1 << "/" << kernels.size() << "] " << name << "\n" << std::flush;
             tune::KernelBench bench(kernel.at("generator"), kernel.at("params"), kind, target, key);
-            const tune::KernelResult result = tune::search(bench, kind, {}, registers, main_deadline, std::cout);
+            const tune::KernelResult result =
+                tune::search(bench, kind, {}, tuning.registers, main_deadline, std::cout);
             double hand_ms = result.hand.milliseconds, tuned_ms = hand_ms;
             tune::Choices kept;
             if (result.candidates == 0) {  // out of time: an earlier record's entry stays
@@ -260,17 +270,16 @@ int main(int argc, char **argv) {
             std::cout << "  -> " << (kept.empty() ? "hand schedule" : bench.schedule_param(kept)) << ": "
                       << (kept.empty() ? hand_ms : tuned_ms) << " ms, hand " << hand_ms << " ms ("
                       << result.candidates << " candidates)\n";
-            json entry = {{"candidates", result.candidates},
+            json entry = {{"arch", arch},
+                          {"candidates", result.candidates},
                           {"tuned_ms", kept.empty() ? hand_ms : tuned_ms},
                           {"hand_ms", hand_ms},
                           {"batch", batch},
                           {"halide_target", target.to_string()},
                           {"machine", machine},
                           {"date", today()}};
-            if (!kind.small_batch.empty()) {
-                kept = tune_one_image(name, kernel, kind, kept, kernel_elements(list, arch, name, 1), target, key,
-                                      registers, one_image_share, entry);
-            }
+            if (const long elements = kernel_elements(list, arch, name, batch)) entry["elements"] = elements;
+            if (!kind.small_batch.empty()) kept = tune_one_image(kernel, kind, kept, tuning, one_image_share, entry);
             entry["choices"] = kept;
             record["kernels"][name][key] = entry;
             // After each kernel: a stopped run keeps what it found.

@@ -28,6 +28,14 @@ grep -q '^  image_tasks:.* us  (hand ' "$work/tune.log" || fail "tune timed no c
     { cat "$work/tune.log"; fail "tune adam"; }
 cat "$work/tune.log"
 grep -q '^  block_vectors:.* us  (hand ' "$work/tune.log" || fail "tune timed no candidate for adam"
+# What the kernel list says cnn3 runs its 1-D kernels on: dropout_1's input
+# per image, and dense_1's weights (the optimiser runs once per tensor).
+/usr/bin/python3 - "$(dirname "$tune")/../generated/tailor/kernels.json" <<'PY' || fail "the kernel list's elements"
+import json, sys
+elements = json.load(open(sys.argv[1]))["elements"]["cnn3"]
+assert elements == {"dropout": {"per_image": 13 * 13 * 32}, "adam": {"per_call": 1152 * 128},
+                    "ema": {"per_call": 1152 * 128}}, elements
+PY
 /usr/bin/python3 - "$work/record.json" <<'PY' || fail "the record"
 import json, sys
 kernels = json.load(open(sys.argv[1]))["kernels"]
@@ -38,7 +46,8 @@ for name, entry in kernels.items():
     assert key.startswith("x86-") or key.startswith("arm-"), key
     assert tuned["hand_ms"] > 0 and 0 < tuned["tuned_ms"] <= tuned["hand_ms"], tuned
     assert tuned["machine"] and tuned["halide_target"], tuned
-    assert tuned["batch"] == (16 if name.startswith("conv") else 128), tuned
+    assert tuned["batch"] == (16 if name.startswith("conv") else 128) and tuned["arch"] == "cnn3", tuned
+    assert tuned.get("elements") == (None if name.startswith("conv") else 1152 * 128), tuned
     assert all(isinstance(v, int) and v >= 0 for v in tuned["choices"].values()), tuned
     one = tuned.get("batch_1")
     assert (one is not None) == name.startswith("conv"), tuned
@@ -66,16 +75,20 @@ grep -q "'x86-avx512x' is not a target key" "$work/bad.log" || { cat "$work/bad.
 compile split "schedule=x86-avx512@image_tasks:1"
 ! cmp -s "$work/hand/conv.o" "$work/split/conv.o" || fail "image_tasks changed nothing"
 
-# An element-wise kernel's choices: its blocks and vectors.
-compile() {
-    mkdir -p "$work/$1"
-    "$generator" -g dropout -o "$work/$1" -e object -f conv target=$target "${@:2}"
+# Every other kind of choice changes its kernel: GENERATOR NAME PARAMS...
+# then the choice.
+changes() {
+    mkdir -p "$work/$2-hand" "$work/$2"
+    "$generator" -g "$1" -o "$work/$2-hand" -e object -f conv target=$target "${@:3:$#-3}"
+    "$generator" -g "$1" -o "$work/$2" -e object -f conv target=$target "${@:3}"
+    ! cmp -s "$work/$2-hand/conv.o" "$work/$2/conv.o" || fail "$2 changed nothing in $1"
 }
-compile dropout-hand
-compile dropout-blocks "schedule=x86-avx512@block_vectors:64"
-compile dropout-lanes "schedule=x86-avx512@lane_vectors:2"
-! cmp -s "$work/dropout-hand/conv.o" "$work/dropout-blocks/conv.o" || fail "block_vectors changed nothing"
-! cmp -s "$work/dropout-hand/conv.o" "$work/dropout-lanes/conv.o" || fail "lane_vectors changed nothing"
+changes conv2d_backward_data dz_per_image "${params[@]}" "schedule=x86-avx512@dz_per_image:0"
+changes dense_forward image_tile_vectors inputs=1152 outputs=128 relu=true "schedule=x86-avx512@image_tile_vectors:1"
+changes dropout block_vectors "schedule=x86-avx512@block_vectors:64"
+changes dropout lane_vectors "schedule=x86-avx512@lane_vectors:2"
+changes gaussian_noise noise_blocks "schedule=x86-avx512@block_vectors:64"
+changes ema ema_lanes "schedule=x86-avx512@lane_vectors:4"
 
 # A GPU target's choices are its thread block (compiled, not run: no device
 # here), on dense_2's forward kernel, the quickest to compile.
