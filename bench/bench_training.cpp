@@ -3,7 +3,9 @@
 // training step (kernels + Adam) and inference, at several batch
 // sizes. Conv and dense layers report GFLOP/s (2 flops per multiply-add) and
 // peak_%, the share of the machine's FMA peak (machine/fma_peak, measured
-// here on all hardware threads).
+// here on all hardware threads). A pair's Winograd forward (inference) counts
+// the direct convolution's multiply-adds: an effective rate, beside its
+// forward_direct.
 //
 //   build/bench/bench_training --benchmark_out=bench.json --benchmark_out_format=json
 #include "fma_peak.h"
@@ -140,7 +142,7 @@ void weighted_backward_half(benchmark::State &state) {
 // The kernels of a fused conv2d + maxpool layer (tailor::Conv2DMaxPool) one
 // by one; the recomputing backward pass does the convolution's multiply-adds
 // twice (sums, then weights).
-enum class PairPass { forward, forward_argmax, backward_weights, backward_data };
+enum class PairPass { forward, forward_direct, forward_argmax, backward_weights, backward_data };
 
 template <typename L, PairPass Pass>
 void conv2d_maxpool(benchmark::State &state) {
@@ -150,6 +152,8 @@ void conv2d_maxpool(benchmark::State &state) {
     for (auto _ : state) {
         if constexpr (Pass == PairPass::forward) {
             f.layer.forward(f.x.data(), f.y.data(), n, f.params);
+        } else if constexpr (Pass == PairPass::forward_direct) {
+            f.layer.forward_direct(f.x.data(), f.y.data(), n, f.params);
         } else if constexpr (Pass == PairPass::forward_argmax) {
             f.layer.forward_train(f.x.data(), f.y.data(), n, f.params, {});
         } else if constexpr (Pass == PairPass::backward_weights) {
@@ -221,6 +225,7 @@ std::vector<benchmark::internal::Benchmark *> register_layer(const std::string &
         if constexpr (L::recomputes) {
             add("backward", conv2d_maxpool<L, PairPass::backward_weights>);
         } else {
+            add("forward_direct", conv2d_maxpool<L, PairPass::forward_direct>);
             add("forward_argmax", conv2d_maxpool<L, PairPass::forward_argmax>);
             add("backward_weights", conv2d_maxpool<L, PairPass::backward_weights>);
             add("backward_data", conv2d_maxpool<L, PairPass::backward_data>);

@@ -18,6 +18,8 @@ template <> struct Conv2DMaxPoolKernels<@w@, @h@, @ci@, @co@, @relu@, false> {
     static constexpr auto forward_argmax = &kernels::conv2d_maxpool_forward_argmax_@key@;
     static constexpr auto backward_weights_argmax = &kernels::conv2d_maxpool_backward_weights_argmax_@key@;
     static constexpr auto backward_data_argmax = &kernels::conv2d_maxpool_backward_data_argmax_@key@;
+    static constexpr auto winograd_weights = &kernels::winograd_weights_@key@;
+    static constexpr auto forward_winograd = &kernels::conv2d_maxpool_forward_winograd_@key@;
 };
 ]=])
 
@@ -31,12 +33,17 @@ function(tailor_layer_conv2d_maxpool_kernels in out arguments position type_var)
         set(passes forward backward_weights)
     else ()
         set(recomputes false)
-        set(passes forward forward_argmax backward_weights_argmax backward_data_argmax)
+        set(passes forward forward_argmax backward_weights_argmax backward_data_argmax forward_winograd)
     endif ()
+    set(shape width=${w} height=${h} in_channels=${ci} out_channels=${co} relu=${relu})
     foreach (pass IN LISTS passes)
-        tailor_kernel(conv2d_maxpool_${pass} conv2d_maxpool_${pass}_${key}
-                      width=${w} height=${h} in_channels=${ci} out_channels=${co} relu=${relu})
+        tailor_kernel(conv2d_maxpool_${pass} conv2d_maxpool_${pass}_${key} ${shape})
     endforeach ()
+    # Inference by Winograd's F(2x2, 3x3) where each multiply saved counts:
+    # over more input channels than the image's.
+    if (NOT recomputes)
+        tailor_kernel(winograd_weights winograd_weights_${key} ${shape})
+    endif ()
     math(EXPR weights "${co} * ${ci} * ${TAILOR_ConvKernel} * ${TAILOR_ConvKernel}")
     tailor_tune_parameter_tensor(${weights})
     string(CONFIGURE "${TAILOR_CONV2D_MAXPOOL_BINDING_${recomputes}}" binding @ONLY)

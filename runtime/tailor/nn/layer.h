@@ -23,6 +23,10 @@
 //   const float *backward(x, y, dy, dx, n, params, grads, step)
 //       after forward_train on the same x: fills grads and returns the input
 //       gradient (dx, or dy when it passes dy through); dx == nullptr skips it
+//   void parameters_changed()   (optional)
+//       called before a forward pass when the parameters changed since the
+//       last one, for a layer that derives state from them (conv2d_maxpool's
+//       Winograd weights)
 //
 // x, y, dy and dx hold n samples of `in` or `out`, channels innermost (see
 // shape.h); the network owns them, a layer owns only its own state (which

@@ -102,7 +102,10 @@ public:
     int max_batch() const override { return max_batch_; }
     std::span<const float> parameters() override { return parameters_.read(); }
     std::span<const float> gradients() override { return gradients_.read(); }
-    void set_parameters(std::span<const float> values) override { parameters_.write(values); }
+    void set_parameters(std::span<const float> values) override {
+        parameters_.write(values);
+        parameters_changed_ = true;
+    }
 
     void read_optimizer_state(std::vector<float> &m, std::vector<float> &v) override {
         const auto first = first_moments_.read(), second = second_moments_.read();
@@ -116,6 +119,7 @@ public:
 
     // One kernel call per tensor, each on that tensor's own device arrays.
     void apply_adam(const AdamSettings &settings, uint64_t step) override {
+        parameters_changed_ = true;
         const double step_size = adam_step_size(settings, step);
         for_each_tensor(params_, [&](Tensor &t) {
             const std::size_t offset = t.data - parameters_.values.data();
@@ -196,6 +200,7 @@ public:
             }
         });
         parameters_.host_changed();
+        parameters_changed_ = true;
     }
 
     void train_step(const float *images, const int32_t *labels, const ImageTransform *transforms, int n,
@@ -235,6 +240,16 @@ public:
     }
 
 private:
+    // The layer contract's optional hook, for layers that derive state from
+    // their parameters.
+    void tell_layers_parameters_changed() {
+        for_each_layer([&]<std::size_t I>() {
+            auto &layer = std::get<I>(layers_);
+            if constexpr (requires { layer.parameters_changed(); }) layer.parameters_changed();
+        });
+        parameters_changed_ = false;
+    }
+
     template <typename F>
     static void for_each_layer(F &&f) {
         [&]<std::size_t... I>(std::index_sequence<I...>) { (f.template operator()<I>(), ...); }
@@ -306,6 +321,7 @@ private:
         }
         labels_.host_changed();
         activations_[0] = transforms ? augment(transforms, n) : images_.data();
+        if (parameters_changed_) tell_layers_parameters_changed();
         for_each_layer([&]<std::size_t I>() {
             auto &layer = std::get<I>(layers_);
             const float *x = activations_[I];
@@ -363,6 +379,7 @@ private:
     // every few steps; predictions' are never read, since predict sums on the
     // host from the probabilities it copies back anyway.
     DeviceVector<float> training_totals_, prediction_totals_;
+    bool parameters_changed_ = true;  // since the layers were last told
 };
 
 }  // namespace tailor

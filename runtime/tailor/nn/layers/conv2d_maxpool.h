@@ -8,7 +8,9 @@
 // - Recomputes: the backward pass recomputes each image's convolution, and
 //   computes no input gradient (so the layer must come first);
 // - otherwise forward_train stores each window's argmax, a byte, in the
-//   layer's own buffer, which backward reads.
+//   layer's own buffer, which backward reads; and inference runs Winograd's
+//   F(2x2, 3x3) on weights it transforms once per change of the parameters
+//   (generators/conv2d_maxpool_winograd.cpp).
 #pragma once
 
 #include "tailor/nn/layers/conv2d.h"
@@ -22,7 +24,8 @@ struct Conv2DMaxPoolTag {};
 
 // Kernel bindings, specialised in the generated architectures.h: forward,
 // and backward_weights (Recomputes) or forward_argmax,
-// backward_weights_argmax and backward_data_argmax.
+// backward_weights_argmax, backward_data_argmax, winograd_weights and
+// forward_winograd.
 template <int W, int H, int CI, int CO, bool Relu, bool Recomputes>
 struct Conv2DMaxPoolKernels;
 
@@ -44,13 +47,35 @@ public:
     static constexpr bool computes_input_gradient = !Recomputes;
 
     explicit Conv2DMaxPool(int max_batch) {
-        if constexpr (!Recomputes) argmax_.assign(out.size() * max_batch);
+        if constexpr (!Recomputes) {
+            argmax_.assign(out.size() * max_batch);
+            transformed_.assign(CO * CI * kWinogradTile * kWinogradTile);
+        }
     }
 
     const float *forward(const float *x, float *y, int n, const Params &p) {
+        if constexpr (Recomputes) {
+            forward_direct(x, y, n, p);
+        } else {
+            if (!transformed_current_) {
+                check_kernel(Kernels::winograd_weights(weights(p.weights.data), transformed()), "winograd_weights");
+                transformed_current_ = true;
+            }
+            check_kernel(Kernels::forward_winograd(input(x, n), transformed(), bias(p.bias.data), pooled(y, n)),
+                         "conv2d_maxpool_forward_winograd");
+        }
+        return y;
+    }
+
+    // The parameters changed (the layer contract's optional hook): the
+    // transformed weights are made again before the next inference.
+    void parameters_changed() { transformed_current_ = false; }
+
+    // The direct sums' inference pass (Recomputes' forward), for tests and
+    // benchmarks.
+    void forward_direct(const float *x, float *y, int n, const Params &p) {
         check_kernel(Kernels::forward(input(x, n), weights(p.weights.data), bias(p.bias.data), pooled(y, n)),
                      "conv2d_maxpool_forward");
-        return y;
     }
 
     const float *forward_train(const float *x, float *y, int n, const Params &p, const StepContext &) {
@@ -103,8 +128,12 @@ private:
     static auto pooled(const T *data, int n) {
         return view(data, out.channels, out.width, out.height, n);
     }
+    auto transformed() { return view(transformed_.data(), CO, CI, kWinogradTile, kWinogradTile); }
 
+    static constexpr int kWinogradTile = 4;
     DeviceVector<uint8_t> argmax_;
+    DeviceVector<float> transformed_;  // Winograd's G g G^T of the weights
+    bool transformed_current_ = false;
 };
 
 }  // namespace tailor

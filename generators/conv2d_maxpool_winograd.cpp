@@ -1,0 +1,166 @@
+// conv2d_maxpool, inference by Winograd's minimal filtering F(2x2, 3x3):
+// each 2x2 pooling window is one Winograd tile, so a tile's four sums are
+// computed with 16 multiplies per (in, out) channel pair instead of 36, and
+// pooled at once. The sums differ from conv2d_maxpool_forward's in rounding
+// only (a different order; tests allow for it). Training keeps the direct
+// sums: their gradients and argmax need them exact.
+//
+//   winograd_weights                  weights (co,ci,3,3) -> transformed (co,ci,4,4)
+//   conv2d_maxpool_forward_winograd   input (ci,w,h,n), transformed, bias (co)
+//                                     -> output (co,(w-2)/2,(h-2)/2,n)
+//
+// With a tile's input patch d (4x4, rows i, columns j) and a kernel g (3x3):
+// transformed = G g G^T, V = B^T d B, M = sum over ci of transformed * V (per
+// element), and the window's sums Y = A^T M A (2x2), where
+//   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
+//   G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
+//   A^T = [1 1 1 0; 0 1 -1 -1].
+// The output is ReLU(max(Y) + bias): adding one bias and ReLU commute with
+// the maximum, exactly.
+#include "convolution_base.h"
+#include "pooling.h"
+
+#include <functional>
+
+using namespace Halide;
+
+namespace {
+
+constexpr int kTile = 4;  // a tile's input patch and transformed size
+
+// Row `k` of B^T d, from the patch's rows d(0..3).
+Expr input_transform(const Expr &k, const std::function<Expr(int)> &d) {
+    return select(k == 0, d(0) - d(2), k == 1, d(1) + d(2), k == 2, d(2) - d(1), d(1) - d(3));
+}
+
+// Row `k` of G g, from the kernel's rows g(0..2).
+Expr weight_transform(const Expr &k, const std::function<Expr(int)> &g) {
+    return select(k == 0, g(0), k == 1, 0.5f * (g(0) + g(1) + g(2)), k == 2, 0.5f * (g(0) - g(1) + g(2)), g(2));
+}
+
+// Row `k` (0 or 1) of A^T m, from m's rows m(0..3).
+Expr output_transform(const Expr &k, const std::function<Expr(int)> &m) {
+    return select(k == 0, m(0) + m(1) + m(2), m(1) - m(2) - m(3));
+}
+
+class WinogradWeights : public tailor::ConvolutionBase<WinogradWeights> {
+public:
+    Input<Buffer<float>> weights{"weights", 4};
+    Output<Buffer<float>> transformed{"transformed", 4};
+
+    void generate() {
+        // weights(co, ci, kx, ky): the kernel's row ky, column kx.
+        rows(co, ci, kx, u) = weight_transform(u, [&](int ky) { return weights(co, ci, kx, ky); });
+        transformed(co, ci, v, u) = weight_transform(v, [&](int kx) { return rows(co, ci, kx, u); });
+        require_weights(weights);
+        tailor::require_dense(transformed, {out_channels, in_channels, kTile, kTile}, false);
+    }
+
+    void schedule() {
+        if (get_auto_schedule()) return;
+        if (get_target().has_gpu_feature()) {
+            tailor::gpu_tile_2d(transformed, co, ci, out_channels);
+            return;
+        }
+        const int vec = std::min<int>(natural_vector(), out_channels);
+        Var coo("coo"), coi("coi");
+        transformed.split(co, coo, coi, vec, TailStrategy::ShiftInwards)
+            .reorder(coi, v, u, coo, ci)
+            .vectorize(coi)
+            .unroll(v)
+            .unroll(u)
+            .parallel(ci);
+    }
+
+private:
+    Var co{"co"}, ci{"ci"}, kx{"kx"}, u{"u"}, v{"v"};
+    Func rows{"rows"};
+};
+
+class Conv2DMaxPoolForwardWinograd : public tailor::ConvolutionBase<Conv2DMaxPoolForwardWinograd> {
+public:
+    Input<Buffer<float>> input{"input", 4};
+    Input<Buffer<float>> transformed{"transformed", 4};
+    Input<Buffer<float>> bias{"bias", 1};
+    Output<Buffer<float>> output{"output", 4};
+
+    void generate() {
+        // The patch of tile (tx, ty) starts at input column 2 tx, row 2 ty.
+        patch_rows(ci, j, u, tx, ty, n) =
+            input_transform(u, [&](int i) { return input(ci, 2 * tx + j, 2 * ty + i, n); });
+        patch(ci, v, u, tx, ty, n) = input_transform(v, [&](int j) { return patch_rows(ci, j, u, tx, ty, n); });
+        k = RDom(0, in_channels, "k");
+        products(co, v, u, tx, ty, n) = 0.0f;
+        products(co, v, u, tx, ty, n) += transformed(co, k, v, u) * patch(k, v, u, tx, ty, n);
+        sum_columns(co, c, u, tx, ty, n) =
+            output_transform(c, [&](int j) { return products(co, j, u, tx, ty, n); });
+        sums(co, c, r, tx, ty, n) = output_transform(r, [&](int i) { return sum_columns(co, c, i, tx, ty, n); });
+        Expr window_max = tailor::window_max(sums(co, 0, 0, tx, ty, n), sums(co, 1, 0, tx, ty, n),
+                                             sums(co, 0, 1, tx, ty, n), sums(co, 1, 1, tx, ty, n));
+        Expr pooled = window_max + bias(co);
+        output(co, tx, ty, n) = relu ? max(pooled, 0.0f) : pooled;
+
+        require_input(input);
+        tailor::require_dense(transformed, {out_channels, in_channels, kTile, kTile}, false);
+        require_bias(bias);
+        tailor::require_dense(output, {out_channels, pooled_width(), pooled_height(), 0});
+    }
+
+    // CPU: per task (a row of tiles of an image, or below kSmallBatch images
+    // also half its channels) the row's transformed patches, then a
+    // register tile of channel vectors x tiles for each of the 16 products,
+    // summed over input channels. Choices: tile_vectors and tile_columns of
+    // the register tile, image_halves (0 or 1).
+    void schedule() {
+        if (get_auto_schedule()) return;
+        tailor::ScheduleChoices choices = schedule_choices();
+        if (get_target().has_gpu_feature()) {
+            Var thread =
+                tailor::gpu_tile_channels_columns(output, co, tx, ty, n, out_channels, pooled_width(), &choices);
+            products.compute_at(output, thread).unroll(v).unroll(u);
+            products.update().unroll(v).unroll(u);
+            choices.check_all_used();
+            return;
+        }
+        const int vec = std::min<int>(natural_vector(), out_channels);
+        const int registers = tailor::accumulator_registers(get_target());
+        const int columns = choices.count("tile_columns", std::min(pooled_width(), registers), pooled_width());
+        const int vectors = std::clamp(registers / columns, 1, tailor::register_tile_vectors(get_target()));
+        const int co_tile =
+            tailor::vector_tile(out_channels, vec, choices.count("tile_vectors", vectors, out_channels / vec));
+        const Expr batch = output.dim(3).extent();
+        Var coo("coo"), coi("coi"), txo("txo"), txi("txi"), task("task");
+        auto tile = [&](Stage stage, int channels) {
+            stage.split(co, coo, coi, channels, TailStrategy::ShiftInwards)
+                .split(tx, txo, txi, columns, TailStrategy::ShiftInwards)
+                .reorder(coi, txi, coo, txo, ty, n)
+                .vectorize(coi, vec)
+                .fuse(coo, txo, task)
+                .fuse(task, ty, task)
+                .fuse(task, n, task)
+                .parallel(task);
+        };
+        const bool halves = choices.flag("image_halves", true) && out_channels / 2 >= vec && (out_channels / 2) % vec == 0;
+        tile(output.specialize(batch < tailor::kSmallBatch), halves ? std::min(co_tile, out_channels / 2) : co_tile);
+        tile(output, co_tile);
+        products.compute_at(output, task).vectorize(co, vec).unroll(co).unroll(tx).unroll(v).unroll(u);
+        products.update().reorder(co, tx, k, v, u, ty, n).vectorize(co, vec).unroll(co).unroll(tx);
+        const int ci_vec = std::min<int>(natural_vector(), in_channels);
+        patch.compute_at(output, task).vectorize(ci, ci_vec).unroll(v).unroll(u);
+        patch_rows.compute_at(patch, tx).vectorize(ci, ci_vec).unroll(j).unroll(u);
+        choices.check_all_used();
+    }
+
+private:
+    int pooled_width() const { return out_width() / tailor::kPoolWindow; }
+    int pooled_height() const { return out_height() / tailor::kPoolWindow; }
+
+    Var co{"co"}, ci{"ci"}, j{"j"}, u{"u"}, v{"v"}, c{"c"}, r{"r"}, tx{"tx"}, ty{"ty"}, n{"n"};
+    RDom k;
+    Func patch_rows{"patch_rows"}, patch{"patch"}, products{"products"}, sum_columns{"sum_columns"}, sums{"sums"};
+};
+
+}  // namespace
+
+HALIDE_REGISTER_GENERATOR(WinogradWeights, winograd_weights)
+HALIDE_REGISTER_GENERATOR(Conv2DMaxPoolForwardWinograd, conv2d_maxpool_forward_winograd)
