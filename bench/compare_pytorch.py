@@ -78,6 +78,11 @@ def main() -> None:
     parser.add_argument("--repetitions", type=int, default=3)
     parser.add_argument("--out", default="bench-results/comparison.json", type=pathlib.Path)
     args = parser.parse_args()
+    try:
+        import torch  # noqa: F401  (pytorch_reference.py runs it; checked here before tailor's minutes)
+    except ImportError:
+        sys.exit("compare_pytorch: error: python3-torch is not installed for " + sys.executable +
+                 " (bash scripts/setup --bench)")
 
     tailor = tailor_numbers(args.build, args.threads, args.repetitions)
     configurations = {name: pytorch_numbers(config, environment, args)
