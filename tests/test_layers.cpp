@@ -101,6 +101,11 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(layer_kernels_match_reference, L, AllLayers) {
             std::vector<float> y(L::out.size() * n), y_train(y.size()), dx(x.size(), -1.0f);
             expect_close(name + " forward output", layer.forward(x.data(), y.data(), n, p.params),
                          Ref::forward(layer, params, xd, n, nullptr), Ref::tolerance);
+            if constexpr (requires { layer.forward_direct(x.data(), y.data(), n, p.params); }) {
+                layer.forward_direct(x.data(), y.data(), n, p.params);  // (a pair's forward may be Winograd's)
+                expect_close(name + " direct forward output", y.data(), Ref::forward(layer, params, xd, n, nullptr),
+                             Ref::tolerance);
+            }
             const float *out = layer.forward_train(x.data(), y_train.data(), n, p.params, step);
             const Vec out_d = support::to_double(out, y.size());
             expect_close(name + " training forward output", out, Ref::forward(layer, params, xd, n, &step),

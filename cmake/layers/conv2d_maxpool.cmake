@@ -39,8 +39,9 @@ function(tailor_layer_conv2d_maxpool_kernels in out arguments position type_var)
     foreach (pass IN LISTS passes)
         tailor_kernel(conv2d_maxpool_${pass} conv2d_maxpool_${pass}_${key} ${shape})
     endforeach ()
-    # Inference by Winograd's F(2x2, 3x3) where each multiply saved counts:
-    # over more input channels than the image's.
+    # Inference by Winograd's F(2x2, 3x3) in every pair that does not
+    # recompute (all but a first pair over at most 4 input channels, whose
+    # direct sums are memory-bound anyway).
     if (NOT recomputes)
         tailor_kernel(winograd_weights winograd_weights_${key} ${shape})
     endif ()

@@ -57,9 +57,10 @@ public:
         if constexpr (Recomputes) {
             forward_direct(x, y, n, p);
         } else {
-            if (!transformed_current_) {
+            if (!transformed_current_ || transformed_from_ != p.weights.data) {
                 check_kernel(Kernels::winograd_weights(weights(p.weights.data), transformed()), "winograd_weights");
                 transformed_current_ = true;
+                transformed_from_ = p.weights.data;
             }
             check_kernel(Kernels::forward_winograd(input(x, n), transformed(), bias(p.bias.data), pooled(y, n)),
                          "conv2d_maxpool_forward_winograd");
@@ -68,7 +69,8 @@ public:
     }
 
     // The parameters changed (the layer contract's optional hook): the
-    // transformed weights are made again before the next inference.
+    // transformed weights are made again before the next inference, as they
+    // are for weights at another address.
     void parameters_changed() { transformed_current_ = false; }
 
     // The direct sums' inference pass (Recomputes' forward), for tests and
@@ -134,6 +136,7 @@ private:
     DeviceVector<uint8_t> argmax_;
     DeviceVector<float> transformed_;  // Winograd's G g G^T of the weights
     bool transformed_current_ = false;
+    const float *transformed_from_ = nullptr;  // the weights they were made from
 };
 
 }  // namespace tailor
