@@ -38,8 +38,7 @@ using tailor::kConvKernel;
 template <typename Self>
 class Conv2DMaxPoolBase : public tailor::ConvolutionBase<Self> {
 protected:
-    int pooled_width() const { return this->out_width() / tailor::kPoolWindow; }
-    int pooled_height() const { return this->out_height() / tailor::kPoolWindow; }
+    using tailor::ConvolutionBase<Self>::pooled_width, tailor::ConvolutionBase<Self>::pooled_height;
     int channel_vector() const { return std::min<int>(this->out_channels, this->natural_vector()); }
 
     // The activation before pooling, the sum as conv2d_forward's.

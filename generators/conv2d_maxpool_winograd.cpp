@@ -152,9 +152,6 @@ public:
     }
 
 private:
-    int pooled_width() const { return out_width() / tailor::kPoolWindow; }
-    int pooled_height() const { return out_height() / tailor::kPoolWindow; }
-
     Var co{"co"}, ci{"ci"}, j{"j"}, u{"u"}, v{"v"}, c{"c"}, r{"r"}, tx{"tx"}, ty{"ty"}, n{"n"};
     RDom k;
     Func patch_rows{"patch_rows"}, patch{"patch"}, products{"products"}, sum_columns{"sum_columns"}, sums{"sums"};

@@ -6,7 +6,7 @@
 
 #include "layout.h"
 #include "schedule_choices.h"
-#include "tailor/nn/shape.h"  // kConvKernel
+#include "tailor/nn/shape.h"  // kConvKernel, kPoolWindow
 
 namespace tailor {
 
@@ -26,6 +26,9 @@ protected:
 
     int out_width() const { return width - kConvKernel + 1; }
     int out_height() const { return height - kConvKernel + 1; }
+    // The map after a 2x2 max pooling of the output (conv2d_maxpool's).
+    int pooled_width() const { return out_width() / kPoolWindow; }
+    int pooled_height() const { return out_height() / kPoolWindow; }
     int natural_vector() const { return this->get_target().template natural_vector_size<float>(); }
 
     // sum(co, x, y, n) = bias(co) + the taps over r = (ci, kx, ky), in r's order.
