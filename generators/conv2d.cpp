@@ -50,7 +50,7 @@ public:
         require_output(output);
     }
 
-    // Choices: tile_vectors and tile_columns of the register tile.
+    // Choices: tile_vectors, tile_columns and tile_rows of the register tile.
     void schedule() {
         if (get_auto_schedule()) return;
         tailor::ScheduleChoices choices = schedule_choices();
@@ -62,30 +62,39 @@ public:
             choices.check_all_used();
             return;
         }
-        // Register tile: vectors of output channels times a few output columns,
-        // the whole reduction inside, so each input value is broadcast once
-        // per weight vector and the accumulators never leave registers.
+        // Register tile: vectors of output channels times a few output
+        // columns (times every row, for a map small enough), the whole
+        // reduction inside, so each input value is broadcast once per weight
+        // vector, each weight vector serves the tile's pixels, and the
+        // accumulators never leave registers.
         const int vec = std::min<int>(this->natural_vector(), out_channels);
-        const int co_tile = tailor::vector_tile(out_channels, vec,
-                                                choices.count("tile_vectors",
-                                                              tailor::row_tile_vectors(out_width(), get_target()),
-                                                              out_channels / vec));
+        const int whole_map = tailor::map_tile_vectors(out_width() * out_height(), out_channels / vec, get_target());
+        const int co_tile = tailor::vector_tile(
+            out_channels, vec,
+            choices.count("tile_vectors", whole_map ? whole_map : tailor::row_tile_vectors(out_width(), get_target()),
+                          out_channels / vec));
+        const int y_tile = choices.count(
+            "tile_rows", tailor::map_tile_rows(out_width(), out_height(), whole_map, get_target()), out_height());
         const int x_tile = choices.count(
-            "tile_columns", tailor::column_tile(out_width(), co_tile / vec, get_target()), out_width());
-        Var coo("coo"), coi("coi"), xo("xo"), xi("xi");
+            "tile_columns", tailor::column_tile(out_width(), y_tile * co_tile / vec, get_target()), out_width());
+        Var coo("coo"), coi("coi"), xo("xo"), xi("xi"), yo("yo"), yi("yi");
         output.split(co, coo, coi, co_tile, TailStrategy::ShiftInwards)
             .split(x, xo, xi, x_tile, TailStrategy::ShiftInwards)
-            .reorder(coi, xi, coo, xo, y, n)
+            .split(y, yo, yi, y_tile, TailStrategy::ShiftInwards)
+            .reorder(coi, xi, yi, coo, xo, yo, n)
             .vectorize(coi, vec)
-            .unroll(xi);
-        tailor::parallelize_tiles(output, coo, xo, y, n, tailor::ceil_div(out_channels, co_tile),
-                                  tailor::ceil_div(out_width(), x_tile), out_height(), choices);
-        sum.compute_at(output, coo).vectorize(co, vec).unroll(co).unroll(x);
+            .unroll(xi)
+            .unroll(yi);
+        tailor::parallelize_tiles(output, coo, xo, yo, n, tailor::ceil_div(out_channels, co_tile),
+                                  tailor::ceil_div(out_width(), x_tile), tailor::ceil_div(out_height(), y_tile),
+                                  choices);
+        sum.compute_at(output, coo).vectorize(co, vec).unroll(co).unroll(x).unroll(y);
         sum.update()
-            .reorder(co, x, r.x, r.y, r.z, y, n)
+            .reorder(co, x, y, r.x, r.y, r.z, n)
             .vectorize(co, vec)
             .unroll(co)
-            .unroll(x);
+            .unroll(x)
+            .unroll(y);
         choices.check_all_used();
     }
 

@@ -52,6 +52,26 @@ inline int row_tile_vectors(int columns, const Halide::Target &target) {
     return whole_row >= 2 ? std::min(register_tile_vectors(target), whole_row) : register_tile_vectors(target);
 }
 
+// Rows of a register tile over a map of `columns` x `rows` pixels: all of
+// them when the whole map fits in the accumulators with `vectors` (at
+// least 2) per pixel, so that each weight vector serves every pixel
+// (conv2d_3's 3x3 map), else one.
+inline int map_tile_rows(int columns, int rows, int vectors, const Halide::Target &target) {
+    return vectors >= 2 && vectors * columns * rows <= accumulator_registers(target) ? rows : 1;
+}
+
+// Accumulator vectors per pixel of a register tile over a whole map of
+// `pixels`: the most, up to register_tile_vectors, that fit and divide the
+// `channel_vectors` (a tile shifted inwards would recompute channels), or
+// 0 when fewer than 2 fit.
+inline int map_tile_vectors(int pixels, int channel_vectors, const Halide::Target &target) {
+    for (int v = std::min(register_tile_vectors(target), accumulator_registers(target) / std::max(1, pixels)); v >= 2;
+         v--) {
+        if (channel_vectors % v == 0) return v;
+    }
+    return 0;
+}
+
 // Columns of a register tile with `vectors` accumulator vectors per column:
 // as many as the registers allow, spread evenly over the fewest tiles that
 // cover `extent`, so that tiles shifted inwards at the edge recompute little.

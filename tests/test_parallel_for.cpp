@@ -78,6 +78,14 @@ BOOST_AUTO_TEST_CASE(every_iteration_runs_exactly_once) {
     }
 }
 
+// Loops a worker may still be reading when the next opens: each loop's
+// iterations run once, with that loop's closure.
+BOOST_AUTO_TEST_CASE(back_to_back_loops_each_run_once) {
+    int failures = 0;
+    for (int repeat = 0; repeat < 20000; repeat++) failures += run_loop(repeat % 3, 1 + repeat % 9);
+    BOOST_TEST(failures == 0);
+}
+
 BOOST_AUTO_TEST_CASE(a_loop_of_long_iterations_uses_several_threads) {
     BOOST_TEST(threads_running_a_long_loop() > 1u);
 }

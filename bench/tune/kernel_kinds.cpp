@@ -27,6 +27,10 @@ bool product_fits(const std::map<std::string, int> &choices, const char *a, cons
 bool tile_fits(const std::map<std::string, int> &c, int registers) {
     return product_fits(c, "tile_vectors", "tile_columns", 1, registers);
 }
+// A tile of rows of columns.
+bool map_tile_fits(const std::map<std::string, int> &c, int registers) {
+    return product_fits(c, "tile_vectors", "tile_columns", c.at("tile_rows"), registers);
+}
 // Each pooled column holds a 2x2 window of sums per vector.
 bool pooled_tile_fits(const std::map<std::string, int> &c, int registers) {
     return product_fits(c, "tile_vectors", "tile_columns", tailor::kPoolWindow * tailor::kPoolWindow, registers);
@@ -127,8 +131,12 @@ bool cpu_kernel_kind(const std::string &generator, const Params &params, int bat
     const Knob in_channel_tile{"tile_in_channels", range(1, std::min(ci, 4))};
     const Knob image_tasks{"image_tasks", powers_of_two(64)};
     if (generator == "conv2d_forward") {
-        kind = {{input, weights, bias}, {output}, {co_vectors, {"tile_columns", range(1, ow)}}, {}, {image_tasks},
-                tile_fits};
+        kind = {{input, weights, bias},
+                {output},
+                {co_vectors, {"tile_columns", range(1, ow)}, {"tile_rows", range(1, std::min(oh, 4))}},
+                {},
+                {image_tasks},
+                map_tile_fits};
     } else if (generator == "conv2d_backward_data" || generator == "conv2d_maxpool_backward_data_argmax") {
         const bool pair = generator != "conv2d_backward_data";
         kind = {{weights, pair ? argmax : output, pair ? pooled : output, pair ? pooled : output},

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -47,19 +48,54 @@ thread_local bool in_iteration = false;
 
 using Task = int (*)(void *, int, uint8_t *);
 
+// How long a thread whose block is done waits for the others' before it
+// takes what is left of them: longer than a loop's blocks differ by, short
+// against a worker's wake-up from sleep or a descheduled CPU.
+constexpr auto kPatience = std::chrono::microseconds(2);
+
+uint64_t tagged(uint32_t generation, uint32_t value) { return uint64_t{generation} << 32 | value; }
+uint32_t tag_of(uint64_t word) { return static_cast<uint32_t>(word >> 32); }
+uint32_t value_of(uint64_t word) { return static_cast<uint32_t>(word); }
+
+// A loop as each thread copies it, with the generation that opened it.
+struct Loop {
+    uint32_t generation = 0;
+    Task task = nullptr;
+    void *user_context = nullptr;
+    uint8_t *closure = nullptr;
+    int min = 0, size = 0;
+};
+
+class Patience {
+public:
+    bool over() const { return std::chrono::steady_clock::now() > deadline_; }
+
+private:
+    std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::now() + kPatience;
+};
+
 // Runs one loop at a time on the thread that holds `owner_` (thread 0) and
-// on every worker (threads 1..n-1). A loop is open while `generation_` is
-// odd; its fields are written only while it is closed and no worker has
-// joined it (joined_ == 0), and a worker joins, then checks that the
-// generation it saw is still open. A loop returns once its iterations are
-// done; the next one waits for the workers to have left. Thread k first runs the k-th of n
-// contiguous blocks of the iterations, then helps with the others: the
-// same thread then computes the same part of every layer's map (rows, for
-// the convolutions), which the next layer reads from that core's cache.
+// on every worker (threads 1..n-1), with as few cache lines crossing
+// between the cores as a hand-off allows: the workers read the loop from
+// one line the owner writes, each thread claims iterations from its own
+// block's line, and the owner counts the iterations run from one line per
+// worker that only that worker writes.
+//
+// Thread k first runs the k-th of n contiguous blocks of the iterations:
+// the same thread then computes the same part of every layer's map (rows,
+// for the convolutions), which the next layer reads from that core's
+// cache. After kPatience it takes what is left of the others' blocks, so
+// that a balanced loop touches no other thread's block, and a loop whose
+// worker sleeps or was descheduled still ends.
+//
+// The loop's fields are written while the generation is even (no loop
+// open) and read by a worker that then checks that the odd generation it
+// saw is still there. Claims and counts carry the generation of their
+// loop, so a worker that read a loop late claims nothing once it is over.
 class Pool {
 public:
     // A worker that cannot be started leaves its block to the others.
-    explicit Pool(int threads) : blocks_(threads) {
+    explicit Pool(int threads) : lanes_(threads) {
         try {
             for (int k = 1; k < threads; k++) std::thread([this, k] { work(k); }).detach();
         } catch (const std::system_error &) {
@@ -70,66 +106,128 @@ public:
     bool try_run(void *user_context, Task task, int min, int size, uint8_t *closure, int &result) {
         const std::unique_lock lock(owner_, std::try_to_lock);
         if (!lock.owns_lock()) return false;
-        wait_until([&] { return joined_.load() == 0; });  // a worker still leaving the last loop
-        user_context_ = user_context;
-        task_ = task;
-        closure_ = closure;
-        const int n = static_cast<int>(blocks_.size());
-        for (int k = 0; k < n; k++) {
-            blocks_[k].next.store(min + static_cast<int>(int64_t{size} * k / n), std::memory_order_relaxed);
-            blocks_[k].end = min + static_cast<int>(int64_t{size} * (k + 1) / n);
+        const Loop loop{posted_.generation.load(std::memory_order_relaxed) + 1, task, user_context, closure, min, size};
+        if (error_.load(std::memory_order_relaxed) != 0) error_.store(0, std::memory_order_relaxed);
+        post(loop);
+        int ran = run_block(0, loop);
+        const auto done = [&] { return ran + ran_by_workers(loop.generation) == size; };
+        for (Patience patience; !done(); relax()) {
+            if (patience.over()) {
+                ran += run_others(0, loop);
+                wait_until(done);
+                break;
+            }
         }
-        remaining_.store(size, std::memory_order_relaxed);
-        error_.store(0, std::memory_order_relaxed);
-        const uint32_t open = generation_.load(std::memory_order_relaxed) + 1;
-        generation_.store(open);
-        generation_.notify_all();
-        run_iterations(0);
-        wait_until([&] { return remaining_.load(std::memory_order_acquire) == 0; });
-        generation_.store(open + 1);
+        posted_.generation.store(loop.generation + 1, std::memory_order_release);
         result = error_.load(std::memory_order_relaxed);
         return true;
     }
 
 private:
-    // Thread `thread`'s block, then the others' in turn; the iterations it
-    // ran are counted off once, so that threads share no line per iteration.
-    void run_iterations(int thread) {
-        const int n = static_cast<int>(blocks_.size());
-        int ran = 0;
-        for (int b = 0; b < n; b++) {
-            Block &block = blocks_[(thread + b) % n];
-            for (int i; (i = block.next.fetch_add(1, std::memory_order_relaxed)) < block.end; ran++) run_iteration(i);
-        }
-        if (ran > 0) remaining_.fetch_sub(ran, std::memory_order_release);
+    void post(const Loop &loop) {
+        std::atomic_thread_fence(std::memory_order_release);  // the fields after the last loop's end
+        posted_.task.store(loop.task, std::memory_order_relaxed);
+        posted_.user_context.store(loop.user_context, std::memory_order_relaxed);
+        posted_.closure.store(loop.closure, std::memory_order_relaxed);
+        posted_.min.store(loop.min, std::memory_order_relaxed);
+        posted_.size.store(loop.size, std::memory_order_relaxed);
+        posted_.generation.store(loop.generation, std::memory_order_release);
+        posted_.generation.notify_all();
     }
 
-    void run_iteration(int i) {
+    // The loop `generation` opened, unless it is over already.
+    bool read_posted(uint32_t generation, Loop &loop) const {
+        loop.generation = generation;
+        loop.task = posted_.task.load(std::memory_order_relaxed);
+        loop.user_context = posted_.user_context.load(std::memory_order_relaxed);
+        loop.closure = posted_.closure.load(std::memory_order_relaxed);
+        loop.min = posted_.min.load(std::memory_order_relaxed);
+        loop.size = posted_.size.load(std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_acquire);
+        return posted_.generation.load(std::memory_order_relaxed) == generation;
+    }
+
+    int block_begin(const Loop &loop, int k) const {
+        return loop.min + static_cast<int>(int64_t{loop.size} * k / static_cast<int>(lanes_.size()));
+    }
+
+    // The next unclaimed iteration of block k, or none once it is all
+    // claimed or the loop is over.
+    std::optional<int> claim(int k, const Loop &loop) {
+        const uint32_t length = static_cast<uint32_t>(block_begin(loop, k + 1) - block_begin(loop, k));
+        std::atomic<uint64_t> &word = lanes_[k].claimed;
+        uint64_t seen = word.load(std::memory_order_relaxed);
+        for (;;) {
+            const int32_t age = static_cast<int32_t>(loop.generation - tag_of(seen));
+            if (age < 0) return std::nullopt;  // a later loop's claims: this one is over
+            const uint32_t next = age == 0 ? value_of(seen) : 0;
+            if (next >= length) return std::nullopt;
+            if (word.compare_exchange_weak(seen, tagged(loop.generation, next + 1), std::memory_order_relaxed)) {
+                return block_begin(loop, k) + static_cast<int>(next);
+            }
+        }
+    }
+
+    int run_block(int k, const Loop &loop) {
+        int ran = 0;
+        for (std::optional<int> i; (i = claim(k, loop)); ran++) run_iteration(loop, *i);
+        return ran;
+    }
+
+    int run_others(int thread, const Loop &loop) {
+        const int n = static_cast<int>(lanes_.size());
+        int ran = 0;
+        for (int b = 1; b < n; b++) ran += run_block((thread + b) % n, loop);
+        return ran;
+    }
+
+    void run_iteration(const Loop &loop, int i) {
         if (error_.load(std::memory_order_relaxed) != 0) return;
         in_iteration = true;
-        const int r = task_(user_context_, i, closure_);
+        const int r = loop.task(loop.user_context, i, loop.closure);
         in_iteration = false;
         int none = 0;
         if (r != 0) error_.compare_exchange_strong(none, r, std::memory_order_relaxed);
     }
 
-    // Worker `thread`: spins for the next open generation, sleeps after kSpin.
+    int ran_by_workers(uint32_t generation) const {
+        int ran = 0;
+        for (std::size_t k = 1; k < lanes_.size(); k++) {
+            const uint64_t word = lanes_[k].ran.load(std::memory_order_acquire);
+            if (tag_of(word) == generation) ran += static_cast<int>(value_of(word));
+        }
+        return ran;
+    }
+
+    // Worker `thread`: spins for the next loop, sleeps after kSpin.
     void work(int thread) {
         uint32_t seen = 0;  // the pool's first, closed generation: a loop opened before this thread started counts
         for (;;) {
             auto deadline = std::chrono::steady_clock::now() + kSpin;
-            for (int spins = 1; generation_.load(std::memory_order_acquire) == seen; spins++) {
+            for (int spins = 1; posted_.generation.load(std::memory_order_acquire) == seen; spins++) {
                 relax();
                 if (spins % 64 == 0 && std::chrono::steady_clock::now() > deadline) {
-                    generation_.wait(seen, std::memory_order_acquire);
+                    posted_.generation.wait(seen, std::memory_order_acquire);
                     deadline = std::chrono::steady_clock::now() + kSpin;
                 }
             }
-            seen = generation_.load(std::memory_order_acquire);
-            if (seen % 2 == 0) continue;
-            joined_.fetch_add(1);
-            if (generation_.load() == seen) run_iterations(thread);
-            joined_.fetch_sub(1);
+            seen = posted_.generation.load(std::memory_order_acquire);
+            Loop loop;
+            if (seen % 2 == 1 && read_posted(seen, loop)) take_part(thread, loop);
+        }
+    }
+
+    // A worker's part of a loop: its block, and after kPatience what is
+    // left of the others' while the loop is open.
+    void take_part(int thread, const Loop &loop) {
+        std::atomic<uint64_t> &count = lanes_[thread].ran;
+        int ran = run_block(thread, loop);
+        if (ran > 0) count.store(tagged(loop.generation, ran), std::memory_order_release);
+        for (Patience patience; !patience.over(); relax()) {
+            if (posted_.generation.load(std::memory_order_relaxed) != loop.generation) return;
+        }
+        if (const int more = run_others(thread, loop)) {
+            count.store(tagged(loop.generation, ran + more), std::memory_order_release);
         }
     }
 
@@ -146,23 +244,26 @@ private:
         }
     }
 
-    // A thread's share of the iterations, on a cache line of its own.
-    struct alignas(64) Block {
-        std::atomic<int> next{0};
-        int end = 0;
+    // The loop the owner posts, on a line of its own.
+    struct alignas(64) Posted {
+        std::atomic<uint32_t> generation{0};
+        std::atomic<Task> task{nullptr};
+        std::atomic<void *> user_context{nullptr};
+        std::atomic<uint8_t *> closure{nullptr};
+        std::atomic<int> min{0}, size{0};
     };
 
-    std::vector<Block> blocks_;
+    // Thread k's lines: the claims on its block, and how many iterations it
+    // ran in the loop of the tag (workers only).
+    struct Lane {
+        alignas(64) std::atomic<uint64_t> claimed{0};
+        alignas(64) std::atomic<uint64_t> ran{0};
+    };
+
+    Posted posted_;
+    std::vector<Lane> lanes_;
     std::mutex owner_;
-    // Each on a line of its own: the owner writes the generation, the
-    // workers the other two.
-    alignas(64) std::atomic<uint32_t> generation_{0};
-    alignas(64) std::atomic<int> joined_{0};
-    alignas(64) std::atomic<int> remaining_{0};
-    std::atomic<int> error_{0};
-    void *user_context_ = nullptr;
-    Task task_ = nullptr;
-    uint8_t *closure_ = nullptr;
+    alignas(64) std::atomic<int> error_{0};
 };
 
 // The process's pool, made at the first parallel loop. Never destroyed:

@@ -1,8 +1,8 @@
 // The CPU kernels' parallel loops (Halide's halide_do_par_for), run by
 // tailor's own threads instead of Halide's pool: the calling thread and
 // HL_NUM_THREADS - 1 workers (default: the CPUs this process may run on)
-// claim a loop's iterations from one atomic counter, and the workers keep
-// spinning for a while after a loop before they sleep. Single-image
+// each run a block of a loop's iterations, and the workers keep spinning
+// for a while after a loop before they sleep. Single-image
 // inference runs five short loops a few microseconds apart; Halide's pool
 // puts its workers to sleep between them, and a sleeping CPU takes longer
 // to wake than the loop takes to run (docs/performance.md, "One image").
