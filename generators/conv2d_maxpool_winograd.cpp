@@ -92,8 +92,9 @@ public:
         k = RDom(0, in_channels, "k");
         products(co, v, u, tx, ty, n) = 0.0f;
         products(co, v, u, tx, ty, n) += transformed(co, k, v, u) * patch(k, v, u, tx, ty, n);
+        stored_products(co, v, u, tx, ty, n) = products(co, v, u, tx, ty, n);
         sum_columns(co, c, u, tx, ty, n) =
-            output_transform(c, [&](int j) { return products(co, j, u, tx, ty, n); });
+            output_transform(c, [&](int j) { return stored_products(co, j, u, tx, ty, n); });
         sums(co, c, r, tx, ty, n) = output_transform(r, [&](int i) { return sum_columns(co, c, i, tx, ty, n); });
         Expr window_max = tailor::window_max(sums(co, 0, 0, tx, ty, n), sums(co, 1, 0, tx, ty, n),
                                              sums(co, 0, 1, tx, ty, n), sums(co, 1, 1, tx, ty, n));
@@ -143,7 +144,14 @@ public:
         const bool halves = choices.flag("image_halves", true) && out_channels / 2 >= vec && (out_channels / 2) % vec == 0;
         tile(output.specialize(batch < tailor::kSmallBatch), halves ? std::min(co_tile, out_channels / 2) : co_tile);
         tile(output, co_tile);
-        products.compute_at(output, task).vectorize(co, vec).unroll(co).unroll(tx).unroll(v).unroll(u);
+        // Each product's register tile starts from zero in registers and is
+        // stored once, summed.
+        stored_products.compute_at(output, task)
+            .reorder(co, tx, v, u, ty, n)
+            .vectorize(co, vec)
+            .unroll(co)
+            .unroll(tx);
+        products.compute_at(stored_products, v).vectorize(co, vec).unroll(co).unroll(tx);
         products.update().reorder(co, tx, k, v, u, ty, n).vectorize(co, vec).unroll(co).unroll(tx);
         const int ci_vec = std::min<int>(natural_vector(), in_channels);
         patch.compute_at(output, task).vectorize(ci, ci_vec).unroll(v).unroll(u);
@@ -154,7 +162,8 @@ public:
 private:
     Var co{"co"}, ci{"ci"}, j{"j"}, u{"u"}, v{"v"}, c{"c"}, r{"r"}, tx{"tx"}, ty{"ty"}, n{"n"};
     RDom k;
-    Func patch_rows{"patch_rows"}, patch{"patch"}, products{"products"}, sum_columns{"sum_columns"}, sums{"sums"};
+    Func patch_rows{"patch_rows"}, patch{"patch"}, products{"products"}, stored_products{"stored_products"},
+        sum_columns{"sum_columns"}, sums{"sums"};
 };
 
 }  // namespace
