@@ -107,11 +107,12 @@ public:
         tailor::require_dense(output, {out_channels, pooled_width(), pooled_height(), 0});
     }
 
-    // CPU: per task (a row of tiles of an image, or below kSmallBatch images
-    // also half its channels) the row's transformed patches, then a
-    // register tile of channel vectors x tiles for each of the 16 products,
-    // summed over input channels. Choices: tile_vectors and tile_columns of
-    // the register tile, image_halves (0 or 1).
+    // CPU: per task (an image, or a row of tiles of one; below kSmallBatch
+    // images a row, and half its channels) the task's transformed patches,
+    // then for each of the 16 products register tiles of channel vectors x
+    // tiles, summed over input channels. Choices: tile_vectors and
+    // tile_columns of the register tile, whole_images and image_halves (0
+    // or 1).
     void schedule() {
         if (get_auto_schedule()) return;
         tailor::ScheduleChoices choices = schedule_choices();
@@ -131,27 +132,37 @@ public:
             tailor::vector_tile(out_channels, vec, choices.count("tile_vectors", vectors, out_channels / vec));
         const Expr batch = output.dim(3).extent();
         Var coo("coo"), coi("coi"), txo("txo"), txi("txi"), task("task");
-        auto tile = [&](Stage stage, int channels) {
+        // A task: one image's co_tile channels, each product's weights then
+        // serving every row of tiles from L1 (choice whole_images); else, and
+        // below kSmallBatch images, a row of tiles, and half the channels
+        // (image_halves).
+        auto tile = [&](Stage stage, int channels, bool whole_images) {
             stage.split(co, coo, coi, channels, TailStrategy::ShiftInwards)
                 .split(tx, txo, txi, columns, TailStrategy::ShiftInwards)
-                .reorder(coi, txi, coo, txo, ty, n)
-                .vectorize(coi, vec)
-                .fuse(coo, txo, task)
-                .fuse(task, ty, task)
-                .fuse(task, n, task)
-                .parallel(task);
+                .vectorize(coi, vec);
+            if (whole_images) {
+                stage.reorder(coi, txi, txo, ty, coo, n).fuse(coo, n, task);
+            } else {
+                stage.reorder(coi, txi, coo, txo, ty, n).fuse(coo, txo, task).fuse(task, ty, task).fuse(task, n, task);
+            }
+            stage.parallel(task);
         };
         const bool halves = choices.flag("image_halves", true) && out_channels / 2 >= vec && (out_channels / 2) % vec == 0;
-        tile(output.specialize(batch < tailor::kSmallBatch), halves ? std::min(co_tile, out_channels / 2) : co_tile);
-        tile(output, co_tile);
-        // Each product's register tile starts from zero in registers and is
-        // stored once, summed.
+        tile(output.specialize(batch < tailor::kSmallBatch), halves ? std::min(co_tile, out_channels / 2) : co_tile,
+             false);
+        tile(output, co_tile, choices.flag("whole_images", true));
+        // Each product's register tile (co_tile x columns tiles) starts from
+        // zero in registers and is stored once, summed; the products' loop
+        // runs inside the 16 products' loop, so that a product's weights stay
+        // in L1 across the task's rows.
+        Var sxo("sxo"), sxi("sxi");
         stored_products.compute_at(output, task)
-            .reorder(co, tx, v, u, ty, n)
+            .split(tx, sxo, sxi, columns, TailStrategy::ShiftInwards)
+            .reorder(co, sxi, sxo, ty, v, u, n)
             .vectorize(co, vec)
             .unroll(co)
-            .unroll(tx);
-        products.compute_at(stored_products, v).vectorize(co, vec).unroll(co).unroll(tx);
+            .unroll(sxi);
+        products.compute_at(stored_products, sxo).vectorize(co, vec).unroll(co).unroll(tx);
         products.update().reorder(co, tx, k, v, u, ty, n).vectorize(co, vec).unroll(co).unroll(tx);
         const int ci_vec = std::min<int>(natural_vector(), in_channels);
         patch.compute_at(output, task).vectorize(ci, ci_vec).unroll(v).unroll(u);
