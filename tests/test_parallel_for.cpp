@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -95,6 +96,17 @@ BOOST_AUTO_TEST_CASE(the_first_error_is_returned) {
     for (int repeat = 0; repeat < 100; repeat++) BOOST_TEST(tailor::parallel_for(nullptr, task, 0, 20, nullptr) == -3);
     // The pool is usable after a failed loop.
     BOOST_TEST(run_loop(0, 33) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_task_that_throws_fails_its_loop) {
+    auto task = [](void *, int i, uint8_t *) -> int {
+        if (i == 3) throw std::runtime_error("task");
+        return 0;
+    };
+    for (int repeat = 0; repeat < 100; repeat++) BOOST_TEST(tailor::parallel_for(nullptr, task, 0, 8, nullptr) != 0);
+    // The loop is closed: the next ones run each iteration once, on every thread.
+    BOOST_TEST(run_loop(0, 33) == 0);
+    BOOST_TEST(threads_running_a_long_loop() > 1u);
 }
 
 BOOST_AUTO_TEST_CASE(a_loop_inside_an_iteration_runs_in_that_thread) {

@@ -53,6 +53,14 @@ using Task = int (*)(void *, int, uint8_t *);
 // against a worker's wake-up from sleep or a descheduled CPU.
 constexpr auto kPatience = std::chrono::microseconds(2);
 
+// Generations (two per loop) between retaggings of idle lanes
+// (Pool::retag_idle_lanes): far below the 2^31 after which an old tag
+// would be misread, and often enough that every test's loops retag.
+constexpr uint32_t kRetagPeriod = 1u << 10;
+
+// halide_error_code_generic_error, for a task that threw.
+constexpr int kTaskThrew = -1;
+
 uint64_t tagged(uint32_t generation, uint32_t value) { return uint64_t{generation} << 32 | value; }
 uint32_t tag_of(uint64_t word) { return static_cast<uint32_t>(word >> 32); }
 uint32_t value_of(uint64_t word) { return static_cast<uint32_t>(word); }
@@ -98,7 +106,7 @@ public:
     explicit Pool(int threads) : lanes_(threads) {
         try {
             for (int k = 1; k < threads; k++) std::thread([this, k] { work(k); }).detach();
-        } catch (const std::system_error &) {
+        } catch (...) {  // std::thread's system_error or bad_alloc
         }
     }
 
@@ -118,6 +126,7 @@ public:
                 break;
             }
         }
+        if (loop.generation % kRetagPeriod == 1) retag_idle_lanes(loop.generation);
         posted_.generation.store(loop.generation + 1, std::memory_order_release);
         result = error_.load(std::memory_order_relaxed);
         return true;
@@ -131,7 +140,8 @@ private:
         posted_.closure.store(loop.closure, std::memory_order_relaxed);
         posted_.min.store(loop.min, std::memory_order_relaxed);
         posted_.size.store(loop.size, std::memory_order_relaxed);
-        posted_.generation.store(loop.generation, std::memory_order_release);
+        // seq_cst: notify_all's look for sleepers must not pass the store.
+        posted_.generation.store(loop.generation);
         posted_.generation.notify_all();
     }
 
@@ -147,8 +157,26 @@ private:
         return posted_.generation.load(std::memory_order_relaxed) == generation;
     }
 
+    // Rounded up, so that the owner's block is never the empty one.
     int block_begin(const Loop &loop, int k) const {
-        return loop.min + static_cast<int>(int64_t{loop.size} * k / static_cast<int>(lanes_.size()));
+        const int64_t n = static_cast<int64_t>(lanes_.size());
+        return loop.min + static_cast<int>((int64_t{loop.size} * k + n - 1) / n);
+    }
+
+    // A block that stays empty, or a worker that runs nothing, keeps its
+    // word's old generation; 2^31 generations later a claim would take it
+    // for a later loop's, and an old count would match again. So every
+    // kRetagPeriod generations, once a loop is done (its nonempty blocks are all
+    // claimed, tagged with its generation, and no worker will count again
+    // before the next loop), the other words are retagged with the loop's.
+    void retag_idle_lanes(uint32_t generation) {
+        for (Lane &lane : lanes_) {
+            for (std::atomic<uint64_t> *word : {&lane.claimed, &lane.ran}) {
+                if (tag_of(word->load(std::memory_order_relaxed)) != generation) {
+                    word->store(tagged(generation, 0), std::memory_order_relaxed);
+                }
+            }
+        }
     }
 
     // The next unclaimed iteration of block k, or none once it is all
@@ -181,10 +209,17 @@ private:
         return ran;
     }
 
+    // A task that throws fails its loop (Halide's generic error) instead of
+    // leaving it open.
     void run_iteration(const Loop &loop, int i) {
         if (error_.load(std::memory_order_relaxed) != 0) return;
         in_iteration = true;
-        const int r = loop.task(loop.user_context, i, loop.closure);
+        int r = 0;
+        try {
+            r = loop.task(loop.user_context, i, loop.closure);
+        } catch (...) {
+            r = kTaskThrew;
+        }
         in_iteration = false;
         int none = 0;
         if (r != 0) error_.compare_exchange_strong(none, r, std::memory_order_relaxed);
@@ -262,7 +297,7 @@ private:
 
     Posted posted_;
     std::vector<Lane> lanes_;
-    std::mutex owner_;
+    alignas(64) std::mutex owner_;  // apart from the lanes' header, which every claim reads
     alignas(64) std::atomic<int> error_{0};
 };
 
