@@ -74,7 +74,7 @@ public:
             choices.count("tile_vectors", whole_map ? whole_map : tailor::row_tile_vectors(out_width(), get_target()),
                           out_channels / vec));
         const int y_tile = choices.count(
-            "tile_rows", tailor::map_tile_rows(out_width(), out_height(), whole_map, get_target()), out_height());
+            "tile_rows", tailor::map_tile_rows(out_width(), out_height(), co_tile / vec, get_target()), out_height());
         const int x_tile = choices.count(
             "tile_columns", tailor::column_tile(out_width(), y_tile * co_tile / vec, get_target()), out_width());
         Var coo("coo"), coi("coi"), xo("xo"), xi("xi"), yo("yo"), yi("yi");

@@ -52,10 +52,10 @@ inline int row_tile_vectors(int columns, const Halide::Target &target) {
     return whole_row >= 2 ? std::min(register_tile_vectors(target), whole_row) : register_tile_vectors(target);
 }
 
-// Rows of a register tile over a map of `columns` x `rows` pixels: all of
-// them when the whole map fits in the accumulators with `vectors` (at
-// least 2) per pixel, so that each weight vector serves every pixel
-// (conv2d_3's 3x3 map), else one.
+// Rows of a register tile of `vectors` accumulator vectors per pixel over a
+// map of `columns` x `rows` pixels: all of them when the whole map fits in
+// the accumulators with at least 2 vectors per pixel, so that each weight
+// vector serves every pixel (conv2d_3's 3x3 map), else one.
 inline int map_tile_rows(int columns, int rows, int vectors, const Halide::Target &target) {
     return vectors >= 2 && vectors * columns * rows <= accumulator_registers(target) ? rows : 1;
 }

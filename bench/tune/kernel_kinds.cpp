@@ -161,7 +161,7 @@ bool cpu_kernel_kind(const std::string &generator, const Params &params, int bat
                 gradient_tile_fits};
     } else if (generator == "conv2d_maxpool_forward_winograd") {
         const BufferShape transformed{Float(32), {co, ci, 4, 4}};
-        kind = {{input, transformed, bias},  {pooled}, {co_vectors, {"tile_columns", range(1, pw)}},
+        kind = {{input, transformed, bias}, {pooled}, {co_vectors, {"tile_columns", range(1, pw)}},
                 {{"whole_images", {0, 1}}}, {{"image_halves", {0, 1}}}, tile_fits};
     } else if (generator == "conv2d_maxpool_forward" || generator == "conv2d_maxpool_forward_argmax") {
         kind = {{input, weights, bias}, {pooled}, {co_vectors, {"tile_columns", range(1, pw)}}, {}, {image_tasks},

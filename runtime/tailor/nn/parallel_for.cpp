@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <mutex>
 #include <optional>
-#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -106,7 +105,7 @@ public:
     explicit Pool(int threads) : lanes_(threads) {
         try {
             for (int k = 1; k < threads; k++) std::thread([this, k] { work(k); }).detach();
-        } catch (...) {  // std::thread's system_error or bad_alloc
+        } catch (...) {  // std::thread's std::system_error, or std::bad_alloc
         }
     }
 
