@@ -3,9 +3,9 @@
 // training step (kernels + Adam) and inference, at several batch
 // sizes. Conv and dense layers report GFLOP/s (2 flops per multiply-add) and
 // peak_%, the share of the machine's FMA peak (machine/fma_peak, measured
-// here on all hardware threads). A pair's Winograd forward (inference) counts
-// the direct convolution's multiply-adds: an effective rate, beside its
-// forward_direct.
+// here on all hardware threads). A pair's Winograd forward (inference), and
+// a conv2d's inference, count the direct convolution's multiply-adds: an
+// effective rate, beside the pair's forward_direct and the conv2d's forward.
 //
 //   build/bench/bench_training --benchmark_out=bench.json --benchmark_out_format=json
 #include "fma_peak.h"
@@ -99,6 +99,17 @@ void layer_forward(benchmark::State &state) {
     for (auto _ : state) {
         benchmark::DoNotOptimize(f.layer.forward_train(f.x.data(), f.y.data(), n, f.params, step));
     }
+    report_flops<L>(state, n);
+}
+
+// Inference's forward pass of a conv2d with Winograd kernels: Winograd's
+// from tailor::kConvWinogradBatch images (GFLOP/s counts the direct
+// multiply-adds, an effective rate), the direct sums below.
+template <typename L>
+void layer_inference(benchmark::State &state) {
+    const int n = static_cast<int>(state.range(0));
+    LayerFixture<L> f(n);
+    for (auto _ : state) benchmark::DoNotOptimize(f.layer.forward(f.x.data(), f.y.data(), n, f.params));
     report_flops<L>(state, n);
 }
 
@@ -218,6 +229,9 @@ std::vector<benchmark::internal::Benchmark *> register_layer(const std::string &
     };
     if constexpr (is_kind<L, tailor::Conv2DTag> || is_kind<L, tailor::DenseTag>) {
         add("forward", layer_forward<L>);
+        if constexpr (is_kind<L, tailor::Conv2DTag>) {
+            if constexpr (L::Kernels::winograd) add("inference", layer_inference<L>);
+        }
         add("backward_data", weighted_backward_half<L, true>);
         add("backward_weights", weighted_backward_half<L, false>);
     } else if constexpr (is_kind<L, tailor::Conv2DMaxPoolTag>) {

@@ -17,7 +17,7 @@
 //   A^T = [1 1 1 0; 0 1 -1 -1].
 // The output is ReLU(max(Y) + bias): adding one bias and ReLU commute with
 // the maximum, exactly.
-#include "convolution_base.h"
+#include "winograd.h"
 #include "pooling.h"
 
 #include <functional>
@@ -43,38 +43,10 @@ Expr output_transform(const Expr &k, const std::function<Expr(int)> &m) {
     return select(k == 0, m(0) + m(1) + m(2), m(1) - m(2) - m(3));
 }
 
-class WinogradWeights : public tailor::ConvolutionBase<WinogradWeights> {
+class WinogradWeights : public tailor::WinogradWeightsBase<WinogradWeights> {
 public:
-    Input<Buffer<float>> weights{"weights", 4};
-    Output<Buffer<float>> transformed{"transformed", 4};
-
-    void generate() {
-        // weights(co, ci, kx, ky): the kernel's row ky, column kx.
-        rows(co, ci, kx, u) = weight_transform(u, [&](int ky) { return weights(co, ci, kx, ky); });
-        transformed(co, ci, v, u) = weight_transform(v, [&](int kx) { return rows(co, ci, kx, u); });
-        require_weights(weights);
-        tailor::require_dense(transformed, {out_channels, in_channels, kTile, kTile}, false);
-    }
-
-    void schedule() {
-        if (get_auto_schedule()) return;
-        if (get_target().has_gpu_feature()) {
-            tailor::gpu_tile_2d(transformed, co, ci, out_channels);
-            return;
-        }
-        const int vec = std::min<int>(natural_vector(), out_channels);
-        Var coo("coo"), coi("coi");
-        transformed.split(co, coo, coi, vec, TailStrategy::ShiftInwards)
-            .reorder(coi, v, u, coo, ci)
-            .vectorize(coi)
-            .unroll(v)
-            .unroll(u)
-            .parallel(ci);
-    }
-
-private:
-    Var co{"co"}, ci{"ci"}, kx{"kx"}, u{"u"}, v{"v"};
-    Func rows{"rows"};
+    static constexpr int kTile = ::kTile;
+    static Expr weight_row(const Expr &k, const std::function<Expr(int)> &g) { return weight_transform(k, g); }
 };
 
 class Conv2DMaxPoolForwardWinograd : public tailor::ConvolutionBase<Conv2DMaxPoolForwardWinograd> {

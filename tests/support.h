@@ -155,8 +155,9 @@ using AllLayers = typename unique<typename all_layers<tailor::Architectures>::ty
 template <typename L, typename Tag>
 inline constexpr bool is_kind = std::is_same_v<typename L::Tag, Tag>;
 
-// Batch sizes every kernel is checked at: one image, an odd size, and one
-// past the register tiles' width.
-inline const std::vector<int> kBatchSizes = {1, 3, 6};
+// Batch sizes every kernel is checked at: one image, an odd size, one past
+// the register tiles' width, and one past conv2d's Winograd tasks of 16
+// images (tailor::kConvWinogradBatch on).
+inline const std::vector<int> kBatchSizes = {1, 3, 6, 17};
 
 }  // namespace support

@@ -165,13 +165,15 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(predictions_match_composed_reference, Arch, tailor
 }
 
 // Inference follows every change of the parameters (a layer that derives
-// state from them, conv2d_maxpool's Winograd weights, is told): after new
-// parameters and after a training step, a network predicts what a fresh one
-// with the same parameters predicts, bit for bit.
+// state from them, the Winograd weights of conv2d_maxpool and of conv2d from
+// kConvWinogradBatch images, is told): after new parameters and after a
+// training step, a network predicts what a fresh one with the same
+// parameters predicts, bit for bit.
 BOOST_AUTO_TEST_CASE_TEMPLATE(inference_follows_changed_parameters, Arch, tailor::Architectures) {
-    const int n = 4;
+    const int n = tailor::kConvWinogradBatch;
     const auto images = random_floats(Arch::input.size() * n, 8, 0.0f, 1.0f);
-    const std::vector<int32_t> labels = {1, 2, 3, 4};
+    std::vector<int32_t> labels(n);
+    for (int i = 0; i < n; i++) labels[i] = (i + 1) % Arch::classes;
     auto predict = [&](tailor::Network<Arch> &network) {
         std::vector<float> probabilities(static_cast<std::size_t>(n) * Arch::classes);
         network.predict(images.data(), nullptr, nullptr, n, probabilities.data());

@@ -1,6 +1,6 @@
 #include "kernel_kinds.h"
 
-#include "tailor/nn/shape.h"  // kConvKernel, kPoolWindow
+#include "tailor/nn/shape.h"  // kConvKernel, kPoolWindow, kConvWinogradBatch
 
 #include <algorithm>
 #include <numeric>
@@ -40,6 +40,9 @@ bool gradient_tile_fits(const std::map<std::string, int> &c, int registers) {
     return product_fits(c, "tile_vectors", "tile_in_channels", tailor::kConvKernel, registers);
 }
 
+bool image_tile_fits(const std::map<std::string, int> &c, int registers) {
+    return product_fits(c, "tile_vectors", "tile_images", 1, registers);
+}
 bool batch_tile_fits(const std::map<std::string, int> &c, int registers) {
     return product_fits(c, "tile_vectors", "batch_tile", 1, registers);
 }
@@ -163,6 +166,14 @@ bool cpu_kernel_kind(const std::string &generator, const Params &params, int bat
         const BufferShape transformed{Float(32), {co, ci, 4, 4}};
         kind = {{input, transformed, bias}, {pooled}, {co_vectors, {"tile_columns", range(1, pw)}},
                 {{"whole_images", {0, 1}}}, {{"image_halves", {0, 1}}}, tile_fits};
+    } else if (generator == "conv2d_forward_winograd") {
+        const BufferShape transformed{Float(32), {co, ci, 5, 5}};
+        kind = {{input, transformed, bias},
+                {output},
+                {co_vectors, {"tile_images", range(1, tailor::kConvWinogradBatch)}},
+                {{"task_chunks", powers_of_two(8)}},
+                {},
+                image_tile_fits};
     } else if (generator == "conv2d_maxpool_forward" || generator == "conv2d_maxpool_forward_argmax") {
         kind = {{input, weights, bias}, {pooled}, {co_vectors, {"tile_columns", range(1, pw)}}, {}, {image_tasks},
                 pooled_tile_fits};

@@ -18,23 +18,45 @@ function(tailor_layer_conv2d_shape in arguments out_var)
     set(${out_var} ${out_width} ${out_height} ${filters} PARENT_SCOPE)
 endfunction()
 
-set(TAILOR_CONV2D_BINDING [=[
+# With Winograd inference (the output divides into 3x3 tiles) or without.
+set(TAILOR_CONV2D_BINDING_true [=[
 template <> struct Conv2DKernels<@w@, @h@, @ci@, @co@, @relu@> {
     static constexpr auto forward = &kernels::conv2d_forward_@key@;
     static constexpr auto backward_data = &kernels::conv2d_backward_data_@key@;
     static constexpr auto backward_weights = &kernels::conv2d_backward_weights_@key@;
+    static constexpr bool winograd = true;
+    static constexpr auto winograd_weights = &kernels::conv2d_winograd_weights_@key@;
+    static constexpr auto forward_winograd = &kernels::conv2d_forward_winograd_@key@;
+};
+]=])
+set(TAILOR_CONV2D_BINDING_false [=[
+template <> struct Conv2DKernels<@w@, @h@, @ci@, @co@, @relu@> {
+    static constexpr auto forward = &kernels::conv2d_forward_@key@;
+    static constexpr auto backward_data = &kernels::conv2d_backward_data_@key@;
+    static constexpr auto backward_weights = &kernels::conv2d_backward_weights_@key@;
+    static constexpr bool winograd = false;
 };
 ]=])
 
 function(tailor_layer_conv2d_kernels in out arguments position type_var)
     tailor_conv2d_key("${in}" "${arguments}")
-    foreach (pass IN ITEMS forward backward_data backward_weights)
+    set(passes forward backward_data backward_weights)
+    # Inference by Winograd's F(3x3, 3x3) where the output divides into 3x3
+    # tiles (generators/conv2d_winograd.cpp).
+    math(EXPR tiles_left "(${w} - ${TAILOR_ConvKernel} + 1) % 3 + (${h} - ${TAILOR_ConvKernel} + 1) % 3")
+    if (tiles_left EQUAL 0)
+        set(winograd true)
+        list(APPEND passes forward_winograd winograd_weights)
+    else ()
+        set(winograd false)
+    endif ()
+    foreach (pass IN LISTS passes)
         tailor_kernel(conv2d_${pass} conv2d_${pass}_${key}
                       width=${w} height=${h} in_channels=${ci} out_channels=${co} relu=${relu})
     endforeach ()
     math(EXPR weights "${co} * ${ci} * ${TAILOR_ConvKernel} * ${TAILOR_ConvKernel}")
     tailor_tune_parameter_tensor(${weights})
-    string(CONFIGURE "${TAILOR_CONV2D_BINDING}" binding @ONLY)
+    string(CONFIGURE "${TAILOR_CONV2D_BINDING_${winograd}}" binding @ONLY)
     tailor_bind(conv2d_${key} "${binding}" tailor/nn/layers/conv2d.h)
     set(${type_var} "Conv2D<${w}, ${h}, ${ci}, ${co}, ${relu}>" PARENT_SCOPE)
 endfunction()

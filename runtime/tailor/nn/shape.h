@@ -24,6 +24,11 @@ struct Shape {
 inline constexpr int kConvKernel = 3;
 inline constexpr int kPoolWindow = 2;
 
+// From this batch on, a conv2d with Winograd kernels infers by them
+// (generators/conv2d_winograd.cpp: its register tile holds at most this many
+// images); smaller batches, one image above all, read fewer weights directly.
+inline constexpr int kConvWinogradBatch = 8;
+
 // A "valid" convolution with `filters` outputs, stride 1.
 constexpr Shape conv2d_output(Shape in, int filters) {
     return {filters, in.width - kConvKernel + 1, in.height - kConvKernel + 1};

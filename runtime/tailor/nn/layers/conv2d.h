@@ -1,5 +1,8 @@
 // conv2d: a 3x3 "valid" convolution + bias (+ ReLU): (ci,w,h) -> (co,w-2,h-2)
-// Kernels: generators/conv2d.cpp.
+// Kernels: generators/conv2d.cpp; where the output divides into 3x3 tiles,
+// inference from kConvWinogradBatch images runs Winograd's F(3x3, 3x3) on
+// weights it transforms once per change of the parameters
+// (generators/conv2d_winograd.cpp).
 #pragma once
 
 #include "tailor/nn/layer.h"
@@ -41,16 +44,36 @@ struct Conv2D : Conv2DShape<W, H, CI, CO> {
     static constexpr std::array rows{LayerRow{"Conv2D", "conv2d", out, Relu}};
     static constexpr bool computes_input_gradient = true;
 
-    explicit Conv2D(int) {}
+    explicit Conv2D(int max_batch) {
+        if constexpr (Kernels::winograd) {
+            if (max_batch >= kConvWinogradBatch) transformed_.assign(CO * CI * kWinogradTile * kWinogradTile);
+        }
+    }
 
     const float *forward(const float *x, float *y, int n, const Params &p) {
-        check_kernel(Kernels::forward(input(x, n), weights(p.weights.data), bias(p.bias.data), output(y, n)),
-                     "conv2d_forward");
+        if constexpr (Kernels::winograd) {
+            if (n >= kConvWinogradBatch) {
+                forward_winograd(x, y, n, p);
+                return y;
+            }
+        }
+        forward_direct(x, y, n, p);
         return y;
     }
-    const float *forward_train(const float *x, float *y, int n, const Params &p, const StepContext &) {
-        return forward(x, y, n, p);
+    // The direct sums: training's forward pass, and inference of small
+    // batches.
+    void forward_direct(const float *x, float *y, int n, const Params &p) {
+        check_kernel(Kernels::forward(input(x, n), weights(p.weights.data), bias(p.bias.data), output(y, n)),
+                     "conv2d_forward");
     }
+    const float *forward_train(const float *x, float *y, int n, const Params &p, const StepContext &) {
+        forward_direct(x, y, n, p);
+        return y;
+    }
+
+    // The parameters changed (the layer contract's optional hook): the
+    // transformed weights are made again before the next Winograd inference.
+    void parameters_changed() { transformed_current_ = false; }
 
     const float *backward(const float *x, const float *y, const float *dy, float *dx, int n, const Params &p,
                           Params &grads, const StepContext &) {
@@ -65,6 +88,23 @@ struct Conv2D : Conv2DShape<W, H, CI, CO> {
     }
 
     static auto output(const float *data, int n) { return view(data, out.channels, out.width, out.height, n); }
+
+private:
+    void forward_winograd(const float *x, float *y, int n, const Params &p) {
+        if (!transformed_current_ || transformed_from_ != p.weights.data) {
+            check_kernel(Kernels::winograd_weights(weights(p.weights.data), transformed()), "conv2d_winograd_weights");
+            transformed_current_ = true;
+            transformed_from_ = p.weights.data;
+        }
+        check_kernel(Kernels::forward_winograd(input(x, n), transformed(), bias(p.bias.data), output(y, n)),
+                     "conv2d_forward_winograd");
+    }
+    auto transformed() { return view(transformed_.data(), CO, CI, kWinogradTile, kWinogradTile); }
+
+    static constexpr int kWinogradTile = 5;
+    DeviceVector<float> transformed_;  // Winograd's G g G^T of the weights
+    bool transformed_current_ = false;
+    const float *transformed_from_ = nullptr;  // the weights they were made from
 };
 
 }  // namespace tailor
