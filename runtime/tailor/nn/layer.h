@@ -25,8 +25,8 @@
 //       gradient (dx, or dy when it passes dy through); dx == nullptr skips it
 //   void parameters_changed()   (optional)
 //       called before a forward pass when the parameters changed since the
-//       last one, for a layer that derives state from them (conv2d_maxpool's
-//       Winograd weights)
+//       last one, for a layer that derives state from them (the Winograd
+//       weights of conv2d_maxpool and conv2d)
 //
 // x, y, dy and dx hold n samples of `in` or `out`, channels innermost (see
 // shape.h); the network owns them, a layer owns only its own state (which
