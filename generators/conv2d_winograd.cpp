@@ -20,6 +20,7 @@
 
 #include <array>
 #include <functional>
+#include <string>
 
 using namespace Halide;
 
@@ -90,6 +91,10 @@ public:
     Output<Buffer<float>> output{"output", 4};
 
     void generate() {
+        if (out_width() % kOutput != 0 || out_height() % kOutput != 0) {
+            throw CompileError("conv2d_forward_winograd: a " + std::to_string(out_width()) + "x" +
+                               std::to_string(out_height()) + " output is not a whole number of 3x3 tiles");
+        }
         // The patch of tile (tx, ty) starts at input column 3 tx, row 3 ty.
         patch_rows(ci, j, u, tx, ty, n) =
             transform(u, kInputTransform, [&](int i) { return input(ci, kOutput * tx + j, kOutput * ty + i, n); });

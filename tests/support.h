@@ -156,8 +156,9 @@ template <typename L, typename Tag>
 inline constexpr bool is_kind = std::is_same_v<typename L::Tag, Tag>;
 
 // Batch sizes every kernel is checked at: one image, an odd size, one past
-// the register tiles' width, and one past conv2d's Winograd tasks of 16
-// images (tailor::kConvWinogradBatch on).
-inline const std::vector<int> kBatchSizes = {1, 3, 6, 17};
+// the register tiles' width, and conv2d's Winograd (from
+// tailor::kConvWinogradBatch): tasks of its register tile's 8 images, and
+// one past its tasks of 16, each with a shifted last task.
+inline const std::vector<int> kBatchSizes = {1, 3, 6, 9, 17};
 
 }  // namespace support

@@ -167,6 +167,7 @@ bool cpu_kernel_kind(const std::string &generator, const Params &params, int bat
         kind = {{input, transformed, bias}, {pooled}, {co_vectors, {"tile_columns", range(1, pw)}},
                 {{"whole_images", {0, 1}}}, {{"image_halves", {0, 1}}}, tile_fits};
     } else if (generator == "conv2d_forward_winograd") {
+        if (batch < tailor::kConvWinogradBatch) return false;  // never run on fewer images
         const BufferShape transformed{Float(32), {co, ci, 5, 5}};
         kind = {{input, transformed, bias},
                 {output},

@@ -54,6 +54,8 @@ changes() {
     ! cmp -s "$hand/conv.stmt" "$work/$2/conv.stmt" || fail "$2 changed nothing in $1"
 }
 changes conv2d_backward_data dz_per_image "${params[@]}" "schedule=x86-avx512@dz_per_image:0"
+changes conv2d_forward_winograd tile_images "${params[@]}" "schedule=x86-avx512@tile_images:4"
+changes conv2d_forward_winograd task_chunks "${params[@]}" "schedule=x86-avx512@task_chunks:4"
 changes dense_forward image_tile_vectors inputs=1152 outputs=128 relu=true "schedule=x86-avx512@image_tile_vectors:1"
 changes dropout block_vectors "schedule=x86-avx512@block_vectors:64"
 changes dropout lane_vectors "schedule=x86-avx512@lane_vectors:2"

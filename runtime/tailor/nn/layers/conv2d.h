@@ -44,11 +44,7 @@ struct Conv2D : Conv2DShape<W, H, CI, CO> {
     static constexpr std::array rows{LayerRow{"Conv2D", "conv2d", out, Relu}};
     static constexpr bool computes_input_gradient = true;
 
-    explicit Conv2D(int max_batch) {
-        if constexpr (Kernels::winograd) {
-            if (max_batch >= kConvWinogradBatch) transformed_.assign(CO * CI * kWinogradTile * kWinogradTile);
-        }
-    }
+    explicit Conv2D(int) {}
 
     const float *forward(const float *x, float *y, int n, const Params &p) {
         if constexpr (Kernels::winograd) {
@@ -72,7 +68,10 @@ struct Conv2D : Conv2DShape<W, H, CI, CO> {
     }
 
     // The parameters changed (the layer contract's optional hook): the
-    // transformed weights are made again before the next Winograd inference.
+    // transformed weights are made again before the next Winograd inference,
+    // as they are for weights at another address. (Network calls it; a
+    // caller driving the layer itself must too, after changing weights in
+    // place.)
     void parameters_changed() { transformed_current_ = false; }
 
     const float *backward(const float *x, const float *y, const float *dy, float *dx, int n, const Params &p,
@@ -90,7 +89,10 @@ struct Conv2D : Conv2DShape<W, H, CI, CO> {
     static auto output(const float *data, int n) { return view(data, out.channels, out.width, out.height, n); }
 
 private:
+    // (The transformed weights are allocated at the first batch that needs
+    // them: a layer that only ever sees small batches never holds them.)
     void forward_winograd(const float *x, float *y, int n, const Params &p) {
+        if (transformed_.size() == 0) transformed_.assign(CO * CI * kWinogradTile * kWinogradTile);
         if (!transformed_current_ || transformed_from_ != p.weights.data) {
             check_kernel(Kernels::winograd_weights(weights(p.weights.data), transformed()), "conv2d_winograd_weights");
             transformed_current_ = true;
