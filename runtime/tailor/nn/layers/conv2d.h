@@ -6,6 +6,7 @@
 #pragma once
 
 #include "tailor/nn/layer.h"
+#include "tailor/nn/layers/winograd_weights.h"
 
 namespace tailor {
 
@@ -72,7 +73,7 @@ struct Conv2D : Conv2DShape<W, H, CI, CO> {
     // as they are for weights at another address. (Network calls it; a
     // caller driving the layer itself must too, after changing weights in
     // place.)
-    void parameters_changed() { transformed_current_ = false; }
+    void parameters_changed() { winograd_.stale(); }
 
     const float *backward(const float *x, const float *y, const float *dy, float *dx, int n, const Params &p,
                           Params &grads, const StepContext &) {
@@ -92,21 +93,14 @@ private:
     // (The transformed weights are allocated at the first batch that needs
     // them: a layer that only ever sees small batches never holds them.)
     void forward_winograd(const float *x, float *y, int n, const Params &p) {
-        if (transformed_.size() == 0) transformed_.assign(CO * CI * kWinogradTile * kWinogradTile);
-        if (!transformed_current_ || transformed_from_ != p.weights.data) {
-            check_kernel(Kernels::winograd_weights(weights(p.weights.data), transformed()), "conv2d_winograd_weights");
-            transformed_current_ = true;
-            transformed_from_ = p.weights.data;
-        }
-        check_kernel(Kernels::forward_winograd(input(x, n), transformed(), bias(p.bias.data), output(y, n)),
+        auto transformed = winograd_.of(
+            p.weights.data, [&](auto out) { return Kernels::winograd_weights(weights(p.weights.data), out); },
+            "conv2d_winograd_weights");
+        check_kernel(Kernels::forward_winograd(input(x, n), transformed, bias(p.bias.data), output(y, n)),
                      "conv2d_forward_winograd");
     }
-    auto transformed() { return view(transformed_.data(), CO, CI, kWinogradTile, kWinogradTile); }
 
-    static constexpr int kWinogradTile = 5;
-    DeviceVector<float> transformed_;  // Winograd's G g G^T of the weights
-    bool transformed_current_ = false;
-    const float *transformed_from_ = nullptr;  // the weights they were made from
+    WinogradWeights<CO, CI, 5> winograd_;  // inference's F(3x3, 3x3) weights
 };
 
 }  // namespace tailor

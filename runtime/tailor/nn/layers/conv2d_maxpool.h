@@ -15,6 +15,7 @@
 
 #include "tailor/nn/layers/conv2d.h"
 #include "tailor/nn/layers/maxpool.h"
+#include "tailor/nn/layers/winograd_weights.h"
 
 #include <cstdint>
 
@@ -47,22 +48,17 @@ public:
     static constexpr bool computes_input_gradient = !Recomputes;
 
     explicit Conv2DMaxPool(int max_batch) {
-        if constexpr (!Recomputes) {
-            argmax_.assign(out.size() * max_batch);
-            transformed_.assign(CO * CI * kWinogradTile * kWinogradTile);
-        }
+        if constexpr (!Recomputes) argmax_.assign(out.size() * max_batch);
     }
 
     const float *forward(const float *x, float *y, int n, const Params &p) {
         if constexpr (Recomputes) {
             forward_direct(x, y, n, p);
         } else {
-            if (!transformed_current_ || transformed_from_ != p.weights.data) {
-                check_kernel(Kernels::winograd_weights(weights(p.weights.data), transformed()), "winograd_weights");
-                transformed_current_ = true;
-                transformed_from_ = p.weights.data;
-            }
-            check_kernel(Kernels::forward_winograd(input(x, n), transformed(), bias(p.bias.data), pooled(y, n)),
+            auto transformed = winograd_.of(
+                p.weights.data, [&](auto out) { return Kernels::winograd_weights(weights(p.weights.data), out); },
+                "winograd_weights");
+            check_kernel(Kernels::forward_winograd(input(x, n), transformed, bias(p.bias.data), pooled(y, n)),
                          "conv2d_maxpool_forward_winograd");
         }
         return y;
@@ -71,7 +67,7 @@ public:
     // The parameters changed (the layer contract's optional hook): the
     // transformed weights are made again before the next inference, as they
     // are for weights at another address.
-    void parameters_changed() { transformed_current_ = false; }
+    void parameters_changed() { winograd_.stale(); }
 
     // The direct sums' inference pass (Recomputes' forward), for tests and
     // benchmarks.
@@ -130,13 +126,8 @@ private:
     static auto pooled(const T *data, int n) {
         return view(data, out.channels, out.width, out.height, n);
     }
-    auto transformed() { return view(transformed_.data(), CO, CI, kWinogradTile, kWinogradTile); }
-
-    static constexpr int kWinogradTile = 4;
     DeviceVector<uint8_t> argmax_;
-    DeviceVector<float> transformed_;  // Winograd's G g G^T of the weights
-    bool transformed_current_ = false;
-    const float *transformed_from_ = nullptr;  // the weights they were made from
+    WinogradWeights<CO, CI, 4> winograd_;  // inference's F(2x2, 3x3) weights
 };
 
 }  // namespace tailor
