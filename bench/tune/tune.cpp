@@ -12,7 +12,8 @@
 // timed. A candidate is kept only when, timed again alternately with the
 // hand schedule, it is at least 3% faster. Then the choices of how a small
 // batch is split across cores are searched at batch 1, from those found,
-// and kept on the same terms (the record's batch_1 entry).
+// and kept on the same terms (the record's batch_1 entry); batch-128
+// choices that cost one image more than they gain are given up.
 #include "candidate.h"
 #include "kernel_kinds.h"
 #include "search.h"
@@ -155,12 +156,16 @@ struct TuningTarget {
 };
 
 // The small-batch choices searched at batch 1 from `base` (the choices
-// found at the tuned batch): kept if, timed again alternately with `base`
-// at batch 1, they are at least 3% faster; and the record's batch_1 entry.
-// At least a second for it: enough for a candidate after the hand schedule
-// and `base` are timed (later kernels' shares shrink by any overrun).
+// found at the tuned batch, `base_gain` times faster there than the hand
+// schedule): kept if, timed again alternately with `base` at batch 1, they
+// are at least 3% faster; and the record's batch_1 entry. Where what is
+// kept is slower for one image than the hand schedule by a larger ratio
+// than base_gain, the hand schedule is kept instead: one-image inference
+// counts as much as training. At least a second for it: enough for a
+// candidate after the hand schedule and `base` are timed (later kernels'
+// shares shrink by any overrun).
 tune::Choices tune_one_image(const json &kernel, const tune::KernelKind &kind, const tune::Choices &base,
-                             const TuningTarget &tuning, double seconds, json &entry) {
+                             double base_gain, const TuningTarget &tuning, double seconds, json &entry) {
     tune::KernelKind one;  // (kernels with small-batch choices are not element-wise: no elements)
     tune::kernel_kind(kernel.at("generator"), kernel.at("params"), 1, 0, tuning.target.natural_vector_size<float>(),
                       tuning.target.has_gpu_feature(), one);
@@ -178,7 +183,18 @@ tune::Choices tune_one_image(const json &kernel, const tune::KernelKind &kind, c
         if (faster) kept = result.choices;
         kept_ms = faster ? tuned_ms : base_ms;
     }
-    const double hand_ms = result.hand.milliseconds;
+    double hand_ms = result.hand.milliseconds;
+    if (!base.empty()) {
+        double one_image_ms = 0;
+        std::tie(hand_ms, one_image_ms) = confirm(bench, {}, kept);
+        if (one_image_ms > base_gain * hand_ms) {
+            std::cout << "  -> the hand schedule: " << bench.schedule_param(kept) << " is " << one_image_ms / hand_ms
+                      << "x slower for one image, " << base_gain << "x faster at the tuned batch\n";
+            kept.clear();
+        } else {
+            kept_ms = one_image_ms;
+        }
+    }
     std::cout << "  -> at batch 1: " << (kept.empty() ? "hand schedule" : bench.schedule_param(kept)) << ": "
               << (kept.empty() ? hand_ms : kept_ms) << " ms, hand " << hand_ms << " ms (" << result.candidates
               << " candidates)\n";
@@ -279,7 +295,10 @@ int main(int argc, char **argv) {
                           {"machine", machine},
                           {"date", today()}};
             if (const long elements = kernel_elements(list, arch, name, batch)) entry["elements"] = elements;
-            if (!kind.small_batch.empty()) kept = tune_one_image(kernel, kind, kept, tuning, one_image_share, entry);
+            if (!kind.small_batch.empty()) {
+                kept = tune_one_image(kernel, kind, kept, hand_ms / tuned_ms, tuning, one_image_share, entry);
+                if (kept.empty()) entry["tuned_ms"] = hand_ms;
+            }
             entry["choices"] = kept;
             record["kernels"][name][key] = entry;
             // After each kernel: a stopped run keeps what it found.
