@@ -23,8 +23,18 @@
 //     conv2d_maxpool_backward_data_argmax    weights, argmax, output, d_output
 //                                            -> d_input (ci,w,h,n)
 //
-// Results equal conv2d followed by maxpool: the same sums in the same order,
-// the same first-maximum routing, ReLU's mask read from the pooled output.
+// The argmax pair's backward kernels work per window: a window's gradient
+// reaches one sum of its four, so each window and output channel adds its
+// gradient times a 3x3 patch (of the input, for the weights; of the
+// weights, into the input gradient, for the input's) at the window's argmax,
+// a quarter of the multiply-adds of the sums' full gradient. On a GPU the
+// input gradient gathers over that full gradient instead, since the scatter
+// of overlapping patches would race across threads.
+//
+// Results equal conv2d followed by maxpool: the same forward sums in the same
+// order, the same first-maximum routing, ReLU's mask read from the pooled
+// output; the per-window gradients sum their terms in another order than
+// conv2d's (rounding differs).
 #include "convolution_base.h"
 #include "pooling.h"
 #include "weight_gradient.h"
@@ -85,6 +95,125 @@ protected:
         bias_sum(co) = 0.0f;
         bias_sum(co) += window_gradient;
         d_bias(co) = bias_sum(co);
+    }
+
+    // A window's gradient where ReLU let it through, and the offset of its
+    // argmax in the window (bits masked: a corrupt byte reads inside).
+    template <typename OutputBuffer, typename GradBuffer>
+    void define_window_gradient(OutputBuffer &output, GradBuffer &d_output) {
+        Expr g = d_output(co, px, py, n);
+        window_gradient(co, px, py, n) = this->relu ? select(output(co, px, py, n) > 0.0f, g, 0.0f) : g;
+    }
+    Expr argmax_x(const Expr &c, const Expr &column, const Expr &row, const Expr &image) {
+        return argmax(c, column, row, image) & 1;
+    }
+    Expr argmax_y(const Expr &c, const Expr &column, const Expr &row, const Expr &image) {
+        return (argmax(c, column, row, image) >> 1) & 1;
+    }
+
+    // The weight gradient window by window, over rw = (px, py, n):
+    //   sum(ci, kx, ky, co) += window_gradient(co, px, py, n)
+    //                          * input(ci, 2 px + ax + kx, 2 py + ay + ky, n)
+    // with (ax, ay) the window's argmax; input channels innermost, since the
+    // patch's position depends on the output channel.
+    template <typename InputBuffer>
+    void define_window_parameter_gradients(InputBuffer &input, Func d_weights, Func d_bias) {
+        rw = RDom(0, pooled_width(), 0, pooled_height(), 0, input.dim(3).extent(), "rw");
+        const Expr ax = argmax_x(co, rw.x, rw.y, rw.z), ay = argmax_y(co, rw.x, rw.y, rw.z);
+        sum(ci, kx, ky, co) = 0.0f;
+        sum(ci, kx, ky, co) += window_gradient(co, rw.x, rw.y, rw.z) *
+                               input(ci, 2 * rw.x + ax + kx, 2 * rw.y + ay + ky, rw.z);
+        d_weights(co, ci, kx, ky) = sum(ci, kx, ky, co);
+        rb = RDom(0, pooled_width(), 0, pooled_height(), 0, input.dim(3).extent(), "rb");
+        bias_sum(co) = 0.0f;
+        bias_sum(co) += window_gradient(co, rb.x, rb.y, rb.z);
+        d_bias(co) = bias_sum(co);
+    }
+
+    // GPU: one thread per weight and per bias, summing in a fixed order. CPU:
+    // the batch's two halves on two cores; within a half, image by image,
+    // each output channel's register tile of input-channel vectors x taps
+    // runs over the image's windows.
+    // Choices: tile_vectors (input-channel vectors per tile) and all_taps
+    // (the tile holds all 3x3 taps, else one row of them).
+    void schedule_window_parameter_gradients(Func d_weights, Func d_bias, const Expr &batch,
+                                             tailor::ScheduleChoices &choices) {
+        const int co_extent = this->out_channels, ci_extent = this->in_channels;
+        if (this->get_target().has_gpu_feature()) {
+            Var thread =
+                tailor::gpu_tile_channels_columns(d_weights, co, ci, kx, ky, co_extent, ci_extent, &choices);
+            sum.compute_at(d_weights, thread);
+            bias_sum.compute_at(d_bias, tailor::gpu_tile_1d(d_bias, co, co_extent));
+            return;
+        }
+        constexpr int taps = tailor::kConvKernel * tailor::kConvKernel;
+        const int vec = std::min<int>(ci_extent, this->natural_vector());
+        const int registers = tailor::accumulator_registers(this->get_target());
+        // By hand as many input-channel vectors as a row of taps fits, then
+        // all taps if they fit too (the tuner's choice on every x86 target).
+        // Tiles divide the channels: a last partial tile would read past them.
+        const int vectors = std::max(1, ci_extent / vec);
+        int hand_vectors = std::max(1, std::min(vectors, registers / tailor::kConvKernel));
+        while (vectors % hand_vectors) hand_vectors--;
+        const int tile_vectors = choices.count("tile_vectors", hand_vectors, vectors);
+        if (vectors % tile_vectors) throw CompileError("schedule: tile_vectors must divide the input-channel vectors");
+        const int ci_tile = tailor::vector_tile(ci_extent, vec, tile_vectors);
+        const bool all_taps = choices.flag("all_taps", ci_tile / vec * taps <= registers);
+
+        RVar images("images");
+        Var half("half"), u("u"), cio("cio"), cii("cii"), tile("tile");
+        Func per_half = tailor::split_batch_in_halves(sum, rw.z, batch, images, half, ci, vec);
+        Func per_image = per_half.update().rfactor(images, u);
+        per_half.update().split(ci, cio, cii, ci_tile, TailStrategy::GuardWithIf);
+        if (all_taps) {
+            per_half.update().reorder(cii, kx, ky, cio, co, images, half).unroll(ky).fuse(cio, co, tile);
+        } else {
+            per_half.update().reorder(cii, kx, cio, ky, co, images, half).fuse(cio, ky, tile);
+        }
+        per_half.update().parallel(half).vectorize(cii, vec).unroll(cii).unroll(kx);
+        per_image.compute_at(per_half, tile).vectorize(ci, vec).unroll(ci).unroll(kx).unroll(ky);
+        per_image.update()
+            .reorder(ci, kx, ky, rw.x, rw.y, co, u, half)
+            .vectorize(ci, vec)
+            .unroll(ci)
+            .unroll(kx)
+            .unroll(ky);
+        d_weights.vectorize(co, std::min<int>(co_extent, this->natural_vector()));
+        tailor::schedule_bias_gradient_by_halves(bias_sum, rb.x, rb.y, rb.z, batch, co, co_extent, this->get_target());
+        d_bias.vectorize(co, std::min<int>(co_extent, this->natural_vector()));
+    }
+
+    // The input gradient window by window (CPU): per image, each output
+    // channel's windows add their gradient times the channel's 3x3 weights,
+    // transposed to input channels innermost, at the window's argmax:
+    //   scattered(ci, 2 px + ax + kx, 2 py + ay + ky, n)
+    //       += window_gradient(co, px, py, n) * weights(co, ci, kx, ky)
+    // over rs = (kx, ky, px, py, co), in that order from the inside.
+    template <typename WeightsBuffer>
+    void define_scattered_backward_data(WeightsBuffer &weights, Func d_input) {
+        transposed(ci, kx, ky, co) = weights(co, ci, kx, ky);
+        rs = RDom(0, tailor::kConvKernel, 0, tailor::kConvKernel, 0, pooled_width(), 0, pooled_height(), 0,
+                  this->out_channels, "rs");
+        const Expr ax = argmax_x(rs[4], rs[2], rs[3], n), ay = argmax_y(rs[4], rs[2], rs[3], n);
+        scattered(ci, x, y, n) = 0.0f;
+        scattered(ci, 2 * rs[2] + ax + rs[0], 2 * rs[3] + ay + rs[1], n) +=
+            window_gradient(rs[4], rs[2], rs[3], n) * transposed(ci, rs[0], rs[1], rs[4]);
+        d_input(ci, x, y, n) = scattered(ci, x, y, n);
+    }
+
+    // One image per task, its input gradient in cache; every tap's
+    // input-channel vectors unrolled.
+    void schedule_scattered_backward_data(Func d_input) {
+        const int vec = std::min<int>(this->in_channels, this->natural_vector());
+        transposed.compute_root().vectorize(ci, vec);
+        d_input.vectorize(ci, vec).parallel(n);
+        scattered.compute_at(d_input, n).bound_extent(ci, this->in_channels).vectorize(ci, vec).unroll(ci);
+        scattered.update()
+            .reorder(ci, rs[0], rs[1], rs[2], rs[3], rs[4])
+            .vectorize(ci, vec)
+            .unroll(ci)
+            .unroll(rs[0])
+            .unroll(rs[1]);
     }
 
     // GPU: the routed gradient is stored (a thread per element); then one
@@ -170,8 +299,9 @@ protected:
     }
 
     Var co{"co"}, ci{"ci"}, x{"x"}, y{"y"}, n{"n"}, px{"px"}, py{"py"}, kx{"kx"}, ky{"ky"}, wx{"wx"}, wy{"wy"};
-    RDom r, rw, rb;
+    RDom r, rw, rb, rs;
     Func conv{"conv"}, activation{"activation"}, argmax{"argmax"}, dz{"dz"}, sum{"sum"}, bias_sum{"bias_sum"};
+    Func window_gradient{"window_gradient"}, transposed{"transposed"}, scattered{"scattered"};
 };
 
 class Conv2DMaxPoolForward : public Conv2DMaxPoolBase<Conv2DMaxPoolForward> {
@@ -285,8 +415,8 @@ public:
 
     void generate() {
         argmax(co, px, py, n) = cast<int>(window_argmax(co, px, py, n));
-        define_routed_gradient(output, d_output);
-        define_parameter_gradients(input, output, d_output, d_weights, d_bias);
+        define_window_gradient(output, d_output);
+        define_window_parameter_gradients(input, d_weights, d_bias);
         require_input(input);
         require_pooled(window_argmax);
         require_pooled(output);
@@ -298,7 +428,7 @@ public:
     void schedule() {
         if (get_auto_schedule()) return;
         tailor::ScheduleChoices choices = schedule_choices();
-        schedule_parameter_gradients(d_weights, d_bias, input.dim(3).extent(), choices);
+        schedule_window_parameter_gradients(d_weights, d_bias, input.dim(3).extent(), choices);
         choices.check_all_used();
     }
 };
@@ -313,9 +443,14 @@ public:
 
     void generate() {
         argmax(co, px, py, n) = cast<int>(window_argmax(co, px, py, n));
-        define_routed_gradient(output, d_output);
-        // dz is zero beyond the windows, so those taps are skipped too.
-        define_backward_data(dz, 2 * pooled_width(), 2 * pooled_height(), weights, d_input);
+        if (get_target().has_gpu_feature()) {
+            define_routed_gradient(output, d_output);
+            // dz is zero beyond the windows, so those taps are skipped too.
+            define_backward_data(dz, 2 * pooled_width(), 2 * pooled_height(), weights, d_input);
+        } else {
+            define_window_gradient(output, d_output);
+            define_scattered_backward_data(weights, d_input);
+        }
         require_weights(weights);
         require_pooled(window_argmax);
         require_pooled(output);
@@ -326,7 +461,11 @@ public:
     void schedule() {
         if (get_auto_schedule()) return;
         tailor::ScheduleChoices choices = schedule_choices();
-        schedule_backward_data(dz, d_input, choices);
+        if (get_target().has_gpu_feature()) {
+            schedule_backward_data(dz, d_input, choices);
+        } else {
+            schedule_scattered_backward_data(d_input);
+        }
         choices.check_all_used();
     }
 };

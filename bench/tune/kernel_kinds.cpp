@@ -39,6 +39,11 @@ bool pooled_tile_fits(const std::map<std::string, int> &c, int registers) {
 bool gradient_tile_fits(const std::map<std::string, int> &c, int registers) {
     return product_fits(c, "tile_vectors", "tile_in_channels", tailor::kConvKernel, registers);
 }
+// A window-by-window gradient's tile: input-channel vectors x a row or all of the taps.
+bool window_gradient_tile_fits(const std::map<std::string, int> &c, int registers) {
+    const int taps = c.at("all_taps") ? tailor::kConvKernel * tailor::kConvKernel : tailor::kConvKernel;
+    return c.at("tile_vectors") * taps <= registers;
+}
 
 bool image_tile_fits(const std::map<std::string, int> &c, int registers) {
     return product_fits(c, "tile_vectors", "tile_images", 1, registers);
@@ -59,6 +64,16 @@ std::vector<int> powers_of_two(int most) {
 // Vectors of `channels` a tile may hold: up to 4, as many as fit.
 std::vector<int> vector_counts(int channels, int vector_width) {
     return range(1, std::clamp(channels / std::max(1, vector_width), 1, 4));
+}
+
+// Those of vector_counts that divide the channels' vectors evenly.
+std::vector<int> dividing_vector_counts(int channels, int vector_width) {
+    std::vector<int> counts;
+    const int vectors = std::max(1, channels / std::max(1, vector_width));
+    for (int count : vector_counts(channels, vector_width)) {
+        if (vectors % count == 0) counts.push_back(count);
+    }
+    return counts;
 }
 
 // An element-wise kernel's buffers and scalars (its generator's Inputs, in
@@ -140,15 +155,15 @@ bool cpu_kernel_kind(const std::string &generator, const Params &params, int bat
                 {},
                 {image_tasks},
                 map_tile_fits};
-    } else if (generator == "conv2d_backward_data" || generator == "conv2d_maxpool_backward_data_argmax") {
-        const bool pair = generator != "conv2d_backward_data";
-        kind = {{weights, pair ? argmax : output, pair ? pooled : output, pair ? pooled : output},
+    } else if (generator == "conv2d_backward_data") {
+        kind = {{weights, output, output},
                 {input},
                 {{"tile_vectors", vector_counts(ci, vector_width)}, {"tile_columns", range(1, w)}},
                 {{"unroll_rows", {0, 1}}, {"dz_per_image", {0, 1}}},
                 {},
                 tile_fits};
-        if (!pair) kind.inputs.erase(kind.inputs.begin() + 1);  // weights, output, d_output
+    } else if (generator == "conv2d_maxpool_backward_data_argmax") {  // by hand on a CPU: a GPU's block only
+        kind = {{weights, argmax, pooled, pooled}, {input}, {}, {}, {}, nullptr};
     } else if (generator == "conv2d_backward_weights") {
         kind = {{input, output, output}, {weights, bias}, {co_vectors, in_channel_tile}, {all_taps}, {},
                 gradient_tile_fits};
@@ -160,8 +175,9 @@ bool cpu_kernel_kind(const std::string &generator, const Params &params, int bat
                 {},
                 gradient_tile_fits};
     } else if (generator == "conv2d_maxpool_backward_weights_argmax") {
-        kind = {{input, argmax, pooled, pooled}, {weights, bias}, {co_vectors, in_channel_tile}, {all_taps}, {},
-                gradient_tile_fits};
+        kind = {{input, argmax, pooled, pooled}, {weights, bias},
+                {{"tile_vectors", dividing_vector_counts(ci, vector_width)}, all_taps}, {}, {},
+                window_gradient_tile_fits};
     } else if (generator == "conv2d_maxpool_forward_winograd") {
         const BufferShape transformed{Float(32), {co, ci, 4, 4}};
         kind = {{input, transformed, bias}, {pooled}, {co_vectors, {"tile_columns", range(1, pw)}},
@@ -191,6 +207,7 @@ bool kernel_kind(const std::string &generator, const Params &params, int batch, 
                  bool gpu, KernelKind &kind) {
     if (elementwise_kind(generator, elements, kind)) return !gpu;  // a GPU's: one thread per element, by hand
     if (!cpu_kernel_kind(generator, params, batch, vector_width, kind)) return false;
+    if (!gpu && kind.primary.empty() && kind.secondary.empty() && kind.small_batch.empty()) return false;
     if (gpu) {
         kind.primary = {{"gpu_block_x", powers_of_two(128)}, {"gpu_block_y", powers_of_two(32)}};
         kind.secondary.clear();
