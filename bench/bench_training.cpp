@@ -166,6 +166,7 @@ void conv2d_maxpool(benchmark::State &state) {
         } else if constexpr (Pass == PairPass::forward_direct) {
             f.layer.forward_direct(f.x.data(), f.y.data(), n, f.params);
         } else if constexpr (Pass == PairPass::forward_argmax) {
+            f.layer.parameters_changed();  // as after every training step: the weights' transform too
             f.layer.forward_train(f.x.data(), f.y.data(), n, f.params, {});
         } else if constexpr (Pass == PairPass::backward_weights) {
             f.layer.backward_weights(f.x.data(), f.y.data(), f.dy.data(), n, f.params, f.grads);

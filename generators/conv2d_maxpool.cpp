@@ -14,10 +14,9 @@
 //     conv2d_maxpool_backward_weights  input, weights, bias, output, d_output
 //                                      -> d_weights (co,ci,3,3), d_bias (co)
 //   It computes no input gradient: such a pair reads the network's input.
-// - argmax: the forward pass also stores each window's first maximum as a
-//   byte (0..3), a quarter of the pooled map's size.
-//     conv2d_maxpool_forward_argmax          input, weights, bias
-//                                            -> (output, argmax (co,pw,ph,n))
+// - argmax: the forward pass (conv2d_maxpool_forward_winograd_argmax,
+//   conv2d_maxpool_winograd.cpp) also stores each window's first maximum as
+//   a byte (0..3), a quarter of the pooled map's size.
 //     conv2d_maxpool_backward_weights_argmax input, argmax, output, d_output
 //                                            -> d_weights, d_bias
 //     conv2d_maxpool_backward_data_argmax    weights, argmax, output, d_output
@@ -31,10 +30,10 @@
 // input gradient gathers over that full gradient instead, since the scatter
 // of overlapping patches would race across threads.
 //
-// Results equal conv2d followed by maxpool: the same forward sums in the same
-// order, the same first-maximum routing, ReLU's mask read from the pooled
-// output; the per-window gradients sum their terms in another order than
-// conv2d's (rounding differs).
+// Results equal conv2d followed by maxpool up to rounding: the same
+// first-maximum routing, ReLU's mask read from the pooled output; the sums
+// of conv2d_maxpool_forward in conv2d's order, the gradients' terms in
+// another (per window).
 #include "convolution_base.h"
 #include "pooling.h"
 #include "weight_gradient.h"
@@ -324,28 +323,6 @@ public:
     }
 };
 
-class Conv2DMaxPoolForwardArgmax : public Conv2DMaxPoolBase<Conv2DMaxPoolForwardArgmax> {
-public:
-    Input<Buffer<float>> input{"input", 4};
-    Input<Buffer<float>> weights{"weights", 4};
-    Input<Buffer<float>> bias{"bias", 1};
-    Output<Func> output{"output", {Float(32), UInt(8)}, 4};  // pooled map, each window's first maximum
-
-    void generate() {
-        define_activation(input, weights, bias);
-        output(co, px, py, n) = Tuple(pooled(px, py), cast<uint8_t>(first_max(px, py)));
-        require_convolution(input, weights, bias);
-        auto buffers = Func(output).output_buffers();
-        require_pooled(buffers[0]);
-        tailor::require_dense_strides(buffers[1], pooled_extents());
-    }
-
-    void schedule() {
-        if (get_auto_schedule()) return;
-        schedule_pooled(output);
-    }
-};
-
 class Conv2DMaxPoolBackwardWeights : public Conv2DMaxPoolBase<Conv2DMaxPoolBackwardWeights> {
 public:
     Input<Buffer<float>> input{"input", 4};
@@ -473,7 +450,6 @@ public:
 }  // namespace
 
 HALIDE_REGISTER_GENERATOR(Conv2DMaxPoolForward, conv2d_maxpool_forward)
-HALIDE_REGISTER_GENERATOR(Conv2DMaxPoolForwardArgmax, conv2d_maxpool_forward_argmax)
 HALIDE_REGISTER_GENERATOR(Conv2DMaxPoolBackwardWeights, conv2d_maxpool_backward_weights)
 HALIDE_REGISTER_GENERATOR(Conv2DMaxPoolBackwardWeightsArgmax, conv2d_maxpool_backward_weights_argmax)
 HALIDE_REGISTER_GENERATOR(Conv2DMaxPoolBackwardDataArgmax, conv2d_maxpool_backward_data_argmax)

@@ -2,12 +2,16 @@
 // each 2x2 pooling window is one Winograd tile, so a tile's four sums are
 // computed with 16 multiplies per (in, out) channel pair instead of 36, and
 // pooled at once. The sums differ from conv2d_maxpool_forward's in rounding
-// only (a different order; tests allow for it). Training keeps the direct
-// sums: their gradients and argmax need them exact.
+// only (a different order; tests allow for it). Training runs the same sums
+// and also stores each window's first maximum, from which the backward
+// kernels route its gradient (conv2d_maxpool.cpp).
 //
 //   winograd_weights                  weights (co,ci,3,3) -> transformed (co,ci,4,4)
 //   conv2d_maxpool_forward_winograd   input (ci,w,h,n), transformed, bias (co)
 //                                     -> output (co,(w-2)/2,(h-2)/2,n)
+//   conv2d_maxpool_forward_winograd_argmax
+//                                     input, transformed, bias
+//                                     -> (output, argmax (co,pw,ph,n), a byte 0..3)
 //
 // With a tile's input patch d (4x4, rows i, columns j) and a kernel g (3x3):
 // transformed = G g G^T, V = B^T d B, M = sum over ci of transformed * V (per
@@ -15,11 +19,12 @@
 //   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
 //   G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
 //   A^T = [1 1 1 0; 0 1 -1 -1].
-// The output is ReLU(max(Y) + bias): adding one bias and ReLU commute with
-// the maximum, exactly.
+// The output is the maximum of the window's ReLU(Y + bias), and the argmax
+// its first maximum in window_first_max's order (pooling.h).
 #include "winograd.h"
 #include "pooling.h"
 
+#include <array>
 #include <functional>
 
 using namespace Halide;
@@ -49,14 +54,19 @@ public:
     static Expr weight_row(const Expr &k, const std::function<Expr(int)> &g) { return weight_transform(k, g); }
 };
 
-class Conv2DMaxPoolForwardWinograd : public tailor::ConvolutionBase<Conv2DMaxPoolForwardWinograd> {
-public:
-    Input<Buffer<float>> input{"input", 4};
-    Input<Buffer<float>> transformed{"transformed", 4};
-    Input<Buffer<float>> bias{"bias", 1};
-    Output<Buffer<float>> output{"output", 4};
+// Self provides input, transformed, bias and output (a Func of the pooled
+// map, or of the pooled map and the argmax), and calls define_window and
+// schedule_pooled.
+template <typename Self>
+class Conv2DMaxPoolWinogradBase : public tailor::ConvolutionBase<Self> {
+protected:
+    using Base = tailor::ConvolutionBase<Self>;
+    using Base::in_channels, Base::out_channels, Base::relu, Base::pooled_width, Base::pooled_height;
+    using Base::get_target, Base::natural_vector;
 
-    void generate() {
+    // The window's four activations, ReLU(Y + bias), in window_first_max's order.
+    template <typename InputBuffer, typename TransformedBuffer, typename BiasBuffer>
+    std::array<Expr, 4> define_window(InputBuffer &input, TransformedBuffer &transformed, BiasBuffer &bias) {
         // The patch of tile (tx, ty) starts at input column 2 tx, row 2 ty.
         patch_rows(ci, j, u, tx, ty, n) =
             input_transform(u, [&](int i) { return input(ci, 2 * tx + j, 2 * ty + i, n); });
@@ -68,16 +78,18 @@ public:
         sum_columns(co, c, u, tx, ty, n) =
             output_transform(c, [&](int j) { return stored_products(co, j, u, tx, ty, n); });
         sums(co, c, r, tx, ty, n) = output_transform(r, [&](int i) { return sum_columns(co, c, i, tx, ty, n); });
-        Expr window_max = tailor::window_max(sums(co, 0, 0, tx, ty, n), sums(co, 1, 0, tx, ty, n),
-                                             sums(co, 0, 1, tx, ty, n), sums(co, 1, 1, tx, ty, n));
-        Expr pooled = window_max + bias(co);
-        output(co, tx, ty, n) = relu ? max(pooled, 0.0f) : pooled;
-
-        require_input(input);
+        std::array<Expr, 4> window;
+        for (int i = 0; i < 4; i++) {
+            const Expr activation = sums(co, i % 2, i / 2, tx, ty, n) + bias(co);
+            window[i] = relu ? max(activation, 0.0f) : activation;
+        }
+        this->require_input(input);
         tailor::require_dense(transformed, {out_channels, in_channels, kTile, kTile}, false);
-        require_bias(bias);
-        tailor::require_dense(output, {out_channels, pooled_width(), pooled_height(), 0});
+        this->require_bias(bias);
+        return window;
     }
+
+    std::vector<int> pooled_extents() const { return {out_channels, pooled_width(), pooled_height()}; }
 
     // CPU: per task (an image, or a row of tiles of one; below kSmallBatch
     // images a row, and half its channels) the task's transformed patches,
@@ -85,9 +97,8 @@ public:
     // tiles, summed over input channels. Choices: tile_vectors and
     // tile_columns of the register tile, whole_images and image_halves (0
     // or 1).
-    void schedule() {
-        if (get_auto_schedule()) return;
-        tailor::ScheduleChoices choices = schedule_choices();
+    void schedule_pooled(Func output, const Expr &batch) {
+        tailor::ScheduleChoices choices = this->schedule_choices();
         if (get_target().has_gpu_feature()) {
             Var thread =
                 tailor::gpu_tile_channels_columns(output, co, tx, ty, n, out_channels, pooled_width(), &choices);
@@ -102,7 +113,6 @@ public:
         const int vectors = std::clamp(registers / columns, 1, tailor::register_tile_vectors(get_target()));
         const int co_tile =
             tailor::vector_tile(out_channels, vec, choices.count("tile_vectors", vectors, out_channels / vec));
-        const Expr batch = output.dim(3).extent();
         Var coo("coo"), coi("coi"), txo("txo"), txi("txi"), task("task");
         // A task: one image's co_tile channels, each product's weights then
         // serving every row of tiles from L1 (choice whole_images); else, and
@@ -142,14 +152,57 @@ public:
         choices.check_all_used();
     }
 
-private:
     Var co{"co"}, ci{"ci"}, j{"j"}, u{"u"}, v{"v"}, c{"c"}, r{"r"}, tx{"tx"}, ty{"ty"}, n{"n"};
     RDom k;
     Func patch_rows{"patch_rows"}, patch{"patch"}, products{"products"}, stored_products{"stored_products"},
         sum_columns{"sum_columns"}, sums{"sums"};
 };
 
+class Conv2DMaxPoolForwardWinograd : public Conv2DMaxPoolWinogradBase<Conv2DMaxPoolForwardWinograd> {
+public:
+    Input<Buffer<float>> input{"input", 4};
+    Input<Buffer<float>> transformed{"transformed", 4};
+    Input<Buffer<float>> bias{"bias", 1};
+    Output<Buffer<float>> output{"output", 4};
+
+    void generate() {
+        const auto w = define_window(input, transformed, bias);
+        output(co, tx, ty, n) = tailor::window_max(w[0], w[1], w[2], w[3]);
+        tailor::require_dense(output, {out_channels, pooled_width(), pooled_height(), 0});
+    }
+
+    void schedule() {
+        if (get_auto_schedule()) return;
+        schedule_pooled(output, output.dim(3).extent());
+    }
+};
+
+class Conv2DMaxPoolForwardWinogradArgmax : public Conv2DMaxPoolWinogradBase<Conv2DMaxPoolForwardWinogradArgmax> {
+public:
+    Input<Buffer<float>> input{"input", 4};
+    Input<Buffer<float>> transformed{"transformed", 4};
+    Input<Buffer<float>> bias{"bias", 1};
+    Output<Func> output{"output", {Float(32), UInt(8)}, 4};  // pooled map, each window's first maximum
+
+    void generate() {
+        const auto w = define_window(input, transformed, bias);
+        output(co, tx, ty, n) = Tuple(tailor::window_max(w[0], w[1], w[2], w[3]),
+                                      cast<uint8_t>(tailor::window_first_max(w[0], w[1], w[2], w[3])));
+        auto buffers = Func(output).output_buffers();
+        std::vector<int> extents = pooled_extents();
+        tailor::require_dense_strides(buffers[1], extents);
+        extents.push_back(0);  // the batch
+        tailor::require_dense(buffers[0], extents);
+    }
+
+    void schedule() {
+        if (get_auto_schedule()) return;
+        schedule_pooled(output, Func(output).output_buffers()[0].dim(3).extent());
+    }
+};
+
 }  // namespace
 
 HALIDE_REGISTER_GENERATOR(WinogradWeights, winograd_weights)
 HALIDE_REGISTER_GENERATOR(Conv2DMaxPoolForwardWinograd, conv2d_maxpool_forward_winograd)
+HALIDE_REGISTER_GENERATOR(Conv2DMaxPoolForwardWinogradArgmax, conv2d_maxpool_forward_winograd_argmax)

@@ -178,10 +178,11 @@ bool cpu_kernel_kind(const std::string &generator, const Params &params, int bat
         kind = {{input, argmax, pooled, pooled}, {weights, bias},
                 {{"tile_vectors", dividing_vector_counts(ci, vector_width)}, all_taps}, {}, {},
                 window_gradient_tile_fits};
-    } else if (generator == "conv2d_maxpool_forward_winograd") {
+    } else if (generator == "conv2d_maxpool_forward_winograd" || generator == "conv2d_maxpool_forward_winograd_argmax") {
         const BufferShape transformed{Float(32), {co, ci, 4, 4}};
         kind = {{input, transformed, bias}, {pooled}, {co_vectors, {"tile_columns", range(1, pw)}},
                 {{"whole_images", {0, 1}}}, {{"image_halves", {0, 1}}}, tile_fits};
+        if (generator == "conv2d_maxpool_forward_winograd_argmax") kind.outputs.push_back(argmax);
     } else if (generator == "conv2d_forward_winograd") {
         if (batch < tailor::kConvWinogradBatch) return false;  // never run on fewer images
         const BufferShape transformed{Float(32), {co, ci, 5, 5}};
@@ -191,10 +192,9 @@ bool cpu_kernel_kind(const std::string &generator, const Params &params, int bat
                 {{"task_chunks", powers_of_two(8)}},
                 {},
                 image_tile_fits};
-    } else if (generator == "conv2d_maxpool_forward" || generator == "conv2d_maxpool_forward_argmax") {
+    } else if (generator == "conv2d_maxpool_forward") {
         kind = {{input, weights, bias}, {pooled}, {co_vectors, {"tile_columns", range(1, pw)}}, {}, {image_tasks},
                 pooled_tile_fits};
-        if (generator == "conv2d_maxpool_forward_argmax") kind.outputs.push_back(argmax);
     } else {
         return false;
     }

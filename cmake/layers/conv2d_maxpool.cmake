@@ -15,11 +15,11 @@ template <> struct Conv2DMaxPoolKernels<@w@, @h@, @ci@, @co@, @relu@, true> {
 set(TAILOR_CONV2D_MAXPOOL_BINDING_false [=[
 template <> struct Conv2DMaxPoolKernels<@w@, @h@, @ci@, @co@, @relu@, false> {
     static constexpr auto forward = &kernels::conv2d_maxpool_forward_@key@;
-    static constexpr auto forward_argmax = &kernels::conv2d_maxpool_forward_argmax_@key@;
     static constexpr auto backward_weights_argmax = &kernels::conv2d_maxpool_backward_weights_argmax_@key@;
     static constexpr auto backward_data_argmax = &kernels::conv2d_maxpool_backward_data_argmax_@key@;
     static constexpr auto winograd_weights = &kernels::winograd_weights_@key@;
     static constexpr auto forward_winograd = &kernels::conv2d_maxpool_forward_winograd_@key@;
+    static constexpr auto forward_winograd_argmax = &kernels::conv2d_maxpool_forward_winograd_argmax_@key@;
 };
 ]=])
 
@@ -33,14 +33,14 @@ function(tailor_layer_conv2d_maxpool_kernels in out arguments position type_var)
         set(passes forward backward_weights)
     else ()
         set(recomputes false)
-        set(passes forward forward_argmax backward_weights_argmax backward_data_argmax forward_winograd)
+        set(passes forward backward_weights_argmax backward_data_argmax forward_winograd forward_winograd_argmax)
     endif ()
     set(shape width=${w} height=${h} in_channels=${ci} out_channels=${co} relu=${relu})
     foreach (pass IN LISTS passes)
         tailor_kernel(conv2d_maxpool_${pass} conv2d_maxpool_${pass}_${key} ${shape})
     endforeach ()
-    # Inference by Winograd's F(2x2, 3x3) in every pair that does not
-    # recompute (all but a first pair over at most 4 input channels, whose
+    # Inference and training's forward pass by Winograd's F(2x2, 3x3) in
+    # every pair that does not recompute (all but a first pair over at most 4 input channels, whose
     # direct sums are memory-bound anyway).
     if (NOT recomputes)
         tailor_kernel(winograd_weights winograd_weights_${key} ${shape})

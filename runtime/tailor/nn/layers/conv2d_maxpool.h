@@ -8,9 +8,9 @@
 // - Recomputes: the backward pass recomputes each image's convolution, and
 //   computes no input gradient (so the layer must come first);
 // - otherwise forward_train stores each window's argmax, a byte, in the
-//   layer's own buffer, which backward reads; and inference runs Winograd's
-//   F(2x2, 3x3) on weights it transforms once per change of the parameters
-//   (generators/conv2d_maxpool_winograd.cpp).
+//   layer's own buffer, which backward reads; and both forward passes run
+//   Winograd's F(2x2, 3x3) on weights transformed once per change of the
+//   parameters (generators/conv2d_maxpool_winograd.cpp).
 #pragma once
 
 #include "tailor/nn/layers/conv2d.h"
@@ -24,9 +24,9 @@ namespace tailor {
 struct Conv2DMaxPoolTag {};
 
 // Kernel bindings, specialised in the generated architectures.h: forward,
-// and backward_weights (Recomputes) or forward_argmax,
-// backward_weights_argmax, backward_data_argmax, winograd_weights and
-// forward_winograd.
+// and backward_weights (Recomputes) or backward_weights_argmax,
+// backward_data_argmax, winograd_weights, forward_winograd and
+// forward_winograd_argmax.
 template <int W, int H, int CI, int CO, bool Relu, bool Recomputes>
 struct Conv2DMaxPoolKernels;
 
@@ -55,10 +55,7 @@ public:
         if constexpr (Recomputes) {
             forward_direct(x, y, n, p);
         } else {
-            auto transformed = winograd_.of(
-                p.weights.data, [&](auto out) { return Kernels::winograd_weights(weights(p.weights.data), out); },
-                "winograd_weights");
-            check_kernel(Kernels::forward_winograd(input(x, n), transformed, bias(p.bias.data), pooled(y, n)),
+            check_kernel(Kernels::forward_winograd(input(x, n), transformed(p), bias(p.bias.data), pooled(y, n)),
                          "conv2d_maxpool_forward_winograd");
         }
         return y;
@@ -80,9 +77,9 @@ public:
         if constexpr (Recomputes) {
             return forward(x, y, n, p);
         } else {
-            check_kernel(Kernels::forward_argmax(input(x, n), weights(p.weights.data), bias(p.bias.data),
-                                                 pooled(y, n), pooled(argmax_.data(), n)),
-                         "conv2d_maxpool_forward_argmax");
+            check_kernel(Kernels::forward_winograd_argmax(input(x, n), transformed(p), bias(p.bias.data),
+                                                          pooled(y, n), pooled(argmax_.data(), n)),
+                         "conv2d_maxpool_forward_winograd_argmax");
             return y;
         }
     }
@@ -122,12 +119,17 @@ public:
     std::span<const uint8_t> argmax() { return argmax_.read(); }
 
 private:
+    auto transformed(const Params &p) {
+        return winograd_.of(
+            p.weights.data, [&](auto out) { return Kernels::winograd_weights(weights(p.weights.data), out); },
+            "winograd_weights");
+    }
     template <typename T>
     static auto pooled(const T *data, int n) {
         return view(data, out.channels, out.width, out.height, n);
     }
     DeviceVector<uint8_t> argmax_;
-    WinogradWeights<CO, CI, 4> winograd_;  // inference's F(2x2, 3x3) weights
+    WinogradWeights<CO, CI, 4> winograd_;  // the F(2x2, 3x3) weights
 };
 
 }  // namespace tailor
