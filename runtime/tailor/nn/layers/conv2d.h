@@ -57,15 +57,14 @@ struct Conv2D : Conv2DShape<W, H, CI, CO> {
         forward_direct(x, y, n, p);
         return y;
     }
-    // The direct sums: training's forward pass, and inference of small
-    // batches.
+    // The direct sums, for small batches.
     void forward_direct(const float *x, float *y, int n, const Params &p) {
         check_kernel(Kernels::forward(input(x, n), weights(p.weights.data), bias(p.bias.data), output(y, n)),
                      "conv2d_forward");
     }
+    // Training's forward pass is inference's: backward reads only the output.
     const float *forward_train(const float *x, float *y, int n, const Params &p, const StepContext &) {
-        forward_direct(x, y, n, p);
-        return y;
+        return forward(x, y, n, p);
     }
 
     // The parameters changed (the layer contract's optional hook): the
