@@ -2,8 +2,8 @@
 // block of the output is one tile, whose nine sums come from 25 multiplies
 // per (in, out) channel pair instead of 81. For maps that divide into 3x3
 // tiles (cnn3's 5x5 -> 3x3 conv2d_3 is one tile). The sums differ from
-// conv2d_forward's in rounding only (tests allow for it); training keeps the
-// direct sums.
+// conv2d_forward's in rounding only (tests allow for it); training's forward
+// pass runs it too, from the same batch size.
 //
 //   conv2d_winograd_weights   weights (co,ci,3,3) -> transformed (co,ci,5,5)
 //   conv2d_forward_winograd   input (ci,w,h,n), transformed, bias (co)
