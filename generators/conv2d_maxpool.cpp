@@ -49,6 +49,12 @@ class Conv2DMaxPoolBase : public tailor::ConvolutionBase<Self> {
 protected:
     using tailor::ConvolutionBase<Self>::pooled_width, tailor::ConvolutionBase<Self>::pooled_height;
     int channel_vector() const { return std::min<int>(this->out_channels, this->natural_vector()); }
+    // The per-window gradients vectorize input channels, in whole vectors.
+    int input_channel_vector() const {
+        const int vec = std::min<int>(this->in_channels, this->natural_vector());
+        if (this->in_channels % vec) throw CompileError("schedule: in_channels must be whole vectors of " + std::to_string(vec));
+        return vec;
+    }
 
     // The activation before pooling, the sum as conv2d_forward's.
     template <typename InputBuffer, typename WeightsBuffer, typename BiasBuffer>
@@ -75,7 +81,7 @@ protected:
     template <typename OutputBuffer, typename GradBuffer>
     void define_routed_gradient(OutputBuffer &output, GradBuffer &d_output) {
         const auto w = tailor::window_position(x, y, pooled_width(), pooled_height());
-        Expr routed = w.inside && argmax(co, w.x, w.y, n) == w.position;
+        Expr routed = w.inside && (argmax(co, w.x, w.y, n) & 3) == w.position;
         if (this->relu) routed = routed && output(co, w.x, w.y, n) > 0.0f;
         dz(co, x, y, n) = select(routed, d_output(co, w.x, w.y, n), 0.0f);
     }
@@ -146,7 +152,7 @@ protected:
             return;
         }
         constexpr int taps = tailor::kConvKernel * tailor::kConvKernel;
-        const int vec = std::min<int>(ci_extent, this->natural_vector());
+        const int vec = input_channel_vector();
         const int registers = tailor::accumulator_registers(this->get_target());
         // By hand as many input-channel vectors as a row of taps fits, then
         // all taps if they fit too (the tuner's choice on every x86 target).
@@ -203,7 +209,7 @@ protected:
     // One image per task, its input gradient in cache; every tap's
     // input-channel vectors unrolled.
     void schedule_scattered_backward_data(Func d_input) {
-        const int vec = std::min<int>(this->in_channels, this->natural_vector());
+        const int vec = input_channel_vector();
         transposed.compute_root().vectorize(ci, vec);
         d_input.vectorize(ci, vec).parallel(n);
         scattered.compute_at(d_input, n).bound_extent(ci, this->in_channels).vectorize(ci, vec).unroll(ci);

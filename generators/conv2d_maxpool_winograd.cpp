@@ -19,8 +19,10 @@
 //   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
 //   G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
 //   A^T = [1 1 1 0; 0 1 -1 -1].
-// The output is the maximum of the window's ReLU(Y + bias), and the argmax
-// its first maximum in window_first_max's order (pooling.h).
+// The output is ReLU(max(Y) + bias): adding one bias and ReLU commute with
+// the maximum, exactly. The argmax is the first maximum of the window's
+// ReLU(Y + bias) in window_first_max's order (pooling.h), as conv2d, ReLU
+// and maxpool would route it.
 #include "winograd.h"
 #include "pooling.h"
 
@@ -64,7 +66,7 @@ protected:
     using Base::in_channels, Base::out_channels, Base::relu, Base::pooled_width, Base::pooled_height;
     using Base::get_target, Base::natural_vector;
 
-    // The window's four activations, ReLU(Y + bias), in window_first_max's order.
+    // The window's four sums Y, in window_first_max's order.
     template <typename InputBuffer, typename TransformedBuffer, typename BiasBuffer>
     std::array<Expr, 4> define_window(InputBuffer &input, TransformedBuffer &transformed, BiasBuffer &bias) {
         // The patch of tile (tx, ty) starts at input column 2 tx, row 2 ty.
@@ -79,14 +81,18 @@ protected:
             output_transform(c, [&](int j) { return stored_products(co, j, u, tx, ty, n); });
         sums(co, c, r, tx, ty, n) = output_transform(r, [&](int i) { return sum_columns(co, c, i, tx, ty, n); });
         std::array<Expr, 4> window;
-        for (int i = 0; i < 4; i++) {
-            const Expr activation = sums(co, i % 2, i / 2, tx, ty, n) + bias(co);
-            window[i] = relu ? max(activation, 0.0f) : activation;
-        }
+        for (int i = 0; i < 4; i++) window[i] = sums(co, i % 2, i / 2, tx, ty, n);
         this->require_input(input);
         tailor::require_dense(transformed, {out_channels, in_channels, kTile, kTile}, false);
         this->require_bias(bias);
         return window;
+    }
+
+    // ReLU(sum + bias), or without ReLU.
+    template <typename BiasBuffer>
+    Expr activate(const Expr &sum, BiasBuffer &bias) const {
+        const Expr biased = sum + bias(co);
+        return relu ? max(biased, 0.0f) : biased;
     }
 
     std::vector<int> pooled_extents() const { return {out_channels, pooled_width(), pooled_height()}; }
@@ -166,8 +172,8 @@ public:
     Output<Buffer<float>> output{"output", 4};
 
     void generate() {
-        const auto w = define_window(input, transformed, bias);
-        output(co, tx, ty, n) = tailor::window_max(w[0], w[1], w[2], w[3]);
+        const auto y = define_window(input, transformed, bias);
+        output(co, tx, ty, n) = activate(tailor::window_max(y[0], y[1], y[2], y[3]), bias);
         tailor::require_dense(output, {out_channels, pooled_width(), pooled_height(), 0});
     }
 
@@ -185,7 +191,9 @@ public:
     Output<Func> output{"output", {Float(32), UInt(8)}, 4};  // pooled map, each window's first maximum
 
     void generate() {
-        const auto w = define_window(input, transformed, bias);
+        const auto y = define_window(input, transformed, bias);
+        std::array<Expr, 4> w;
+        for (int i = 0; i < 4; i++) w[i] = activate(y[i], bias);
         output(co, tx, ty, n) = Tuple(tailor::window_max(w[0], w[1], w[2], w[3]),
                                       cast<uint8_t>(tailor::window_first_max(w[0], w[1], w[2], w[3])));
         auto buffers = Func(output).output_buffers();

@@ -200,6 +200,37 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(inference_follows_changed_parameters, Arch, tailor
     BOOST_TEST(predict(network) == fresh_prediction(second));
 }
 
+// Training's forward passes run the same transformed weights: after
+// initialize, an Adam step and set_parameters, a step's gradients equal a
+// fresh network's with those parameters.
+BOOST_AUTO_TEST_CASE_TEMPLATE(training_follows_changed_parameters, Arch, tailor::Architectures) {
+    const int n = tailor::kConvWinogradBatch;
+    const auto images = random_floats(Arch::input.size() * n, 9, 0.0f, 1.0f);
+    std::vector<int32_t> labels(n);
+    for (int i = 0; i < n; i++) labels[i] = (i + 3) % Arch::classes;
+    auto step_gradients = [&](tailor::Network<Arch> &network) {
+        network.train_step(images.data(), labels.data(), nullptr, n, 4, 2);
+        return std::vector<float>(network.gradients().begin(), network.gradients().end());
+    };
+    auto fresh_gradients = [&](std::span<const float> parameters) {
+        tailor::Network<Arch> fresh(n);
+        fresh.set_parameters(parameters);
+        return step_gradients(fresh);
+    };
+    tailor::Network<Arch> network(n);
+    network.initialize(1);
+    const auto first = step_gradients(network);
+    network.initialize(2);
+    const std::vector<float> second(network.parameters().begin(), network.parameters().end());
+    BOOST_TEST(step_gradients(network) == fresh_gradients(second));
+    BOOST_TEST(step_gradients(network) != first);
+    network.apply_adam(tailor::AdamSettings{0.01, 0.9, 0.999, 1e-7}, 1);
+    const std::vector<float> trained(network.parameters().begin(), network.parameters().end());
+    BOOST_TEST(step_gradients(network) == fresh_gradients(trained));
+    network.set_parameters(second);
+    BOOST_TEST(step_gradients(network) == fresh_gradients(second));
+}
+
 BOOST_AUTO_TEST_CASE_TEMPLATE(same_seed_gives_bit_identical_gradients, Arch, tailor::Architectures) {
     const int n = 8;
     tailor::Network<Arch> a(n), b(n);

@@ -41,8 +41,8 @@ template <> struct Conv2DKernels<@w@, @h@, @ci@, @co@, @relu@> {
 function(tailor_layer_conv2d_kernels in out arguments position type_var)
     tailor_conv2d_key("${in}" "${arguments}")
     set(passes forward backward_data backward_weights)
-    # Inference by Winograd's F(3x3, 3x3) where the output divides into 3x3
-    # tiles (generators/conv2d_winograd.cpp).
+    # The forward pass by Winograd's F(3x3, 3x3) where the output divides
+    # into 3x3 tiles (generators/conv2d_winograd.cpp).
     math(EXPR tiles_left "(${w} - ${TAILOR_ConvKernel} + 1) % 3 + (${h} - ${TAILOR_ConvKernel} + 1) % 3")
     if (tiles_left EQUAL 0)
         set(winograd true)

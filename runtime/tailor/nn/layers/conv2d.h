@@ -1,8 +1,8 @@
 // conv2d: a 3x3 "valid" convolution + bias (+ ReLU): (ci,w,h) -> (co,w-2,h-2)
 // Kernels: generators/conv2d.cpp; where the output divides into 3x3 tiles,
-// inference from kConvWinogradBatch images runs Winograd's F(3x3, 3x3) on
-// weights it transforms once per change of the parameters
-// (generators/conv2d_winograd.cpp).
+// the forward pass (inference and training) from kConvWinogradBatch images
+// runs Winograd's F(3x3, 3x3) on weights it transforms once per change of
+// the parameters (generators/conv2d_winograd.cpp).
 #pragma once
 
 #include "tailor/nn/layer.h"
@@ -68,7 +68,7 @@ struct Conv2D : Conv2DShape<W, H, CI, CO> {
     }
 
     // The parameters changed (the layer contract's optional hook): the
-    // transformed weights are made again before the next Winograd inference,
+    // transformed weights are made again before the next Winograd forward pass,
     // as they are for weights at another address. (Network calls it; a
     // caller driving the layer itself must too, after changing weights in
     // place.)
@@ -99,7 +99,7 @@ private:
                      "conv2d_forward_winograd");
     }
 
-    WinogradWeights<CO, CI, 5> winograd_;  // inference's F(3x3, 3x3) weights
+    WinogradWeights<CO, CI, 5> winograd_;  // the F(3x3, 3x3) weights
 };
 
 }  // namespace tailor

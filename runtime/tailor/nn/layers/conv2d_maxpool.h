@@ -62,8 +62,8 @@ public:
     }
 
     // The parameters changed (the layer contract's optional hook): the
-    // transformed weights are made again before the next inference, as they
-    // are for weights at another address.
+    // transformed weights are made again before the next forward pass, as
+    // they are for weights at another address.
     void parameters_changed() { winograd_.stale(); }
 
     // The direct sums' inference pass (Recomputes' forward), for tests and
