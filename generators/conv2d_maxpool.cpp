@@ -47,7 +47,8 @@ using tailor::kConvKernel;
 template <typename Self>
 class Conv2DMaxPoolBase : public tailor::ConvolutionBase<Self> {
 protected:
-    using tailor::ConvolutionBase<Self>::pooled_width, tailor::ConvolutionBase<Self>::pooled_height;
+    using tailor::ConvolutionBase<Self>::pooled_width, tailor::ConvolutionBase<Self>::pooled_height,
+        tailor::ConvolutionBase<Self>::pooled_extents, tailor::ConvolutionBase<Self>::require_pooled;
     int channel_vector() const { return std::min<int>(this->out_channels, this->natural_vector()); }
     // The per-window gradients vectorize input channels, in whole vectors.
     int input_channel_vector() const {
@@ -94,12 +95,26 @@ protected:
         rw = RDom(0, 2 * pooled_width(), 0, 2 * pooled_height(), 0, input.dim(3).extent(), "rw");
         this->define_weight_gradient(sum, rw, dz, input);
         d_weights(co, ci, kx, ky) = sum(co, ci, kx, ky);
-        rb = RDom(0, pooled_width(), 0, pooled_height(), 0, input.dim(3).extent(), "rb");
-        Expr window_gradient = d_output(co, rb.x, rb.y, rb.z);
-        if (this->relu) window_gradient = select(output(co, rb.x, rb.y, rb.z) > 0.0f, window_gradient, 0.0f);
+        define_window_gradient(output, d_output);
+        define_bias_gradient(input.dim(3).extent(), d_bias);
+    }
+
+    // The bias gradient, one term per window: rb = (px, py, n).
+    void define_bias_gradient(const Expr &batch, Func d_bias) {
+        rb = RDom(0, pooled_width(), 0, pooled_height(), 0, batch, "rb");
         bias_sum(co) = 0.0f;
-        bias_sum(co) += window_gradient;
+        bias_sum(co) += window_gradient(co, rb.x, rb.y, rb.z);
         d_bias(co) = bias_sum(co);
+    }
+    // GPU: a thread per bias; CPU: the batch's two halves.
+    void schedule_bias_gradient(Func d_bias, const Expr &batch) {
+        if (this->get_target().has_gpu_feature()) {
+            bias_sum.compute_at(d_bias, tailor::gpu_tile_1d(d_bias, co, this->out_channels));
+            return;
+        }
+        tailor::schedule_bias_gradient_by_halves(bias_sum, rb.x, rb.y, rb.z, batch, co, this->out_channels,
+                                                 this->get_target());
+        d_bias.vectorize(co, channel_vector());
     }
 
     // A window's gradient where ReLU let it through, and the offset of its
@@ -121,18 +136,17 @@ protected:
     //                          * input(ci, 2 px + ax + kx, 2 py + ay + ky, n)
     // with (ax, ay) the window's argmax; input channels innermost, since the
     // patch's position depends on the output channel.
-    template <typename InputBuffer>
-    void define_window_parameter_gradients(InputBuffer &input, Func d_weights, Func d_bias) {
+    template <typename InputBuffer, typename OutputBuffer, typename GradBuffer>
+    void define_window_parameter_gradients(InputBuffer &input, OutputBuffer &output, GradBuffer &d_output,
+                                           Func d_weights, Func d_bias) {
+        define_window_gradient(output, d_output);
         rw = RDom(0, pooled_width(), 0, pooled_height(), 0, input.dim(3).extent(), "rw");
         const Expr ax = argmax_x(co, rw.x, rw.y, rw.z), ay = argmax_y(co, rw.x, rw.y, rw.z);
         sum(ci, kx, ky, co) = 0.0f;
         sum(ci, kx, ky, co) += window_gradient(co, rw.x, rw.y, rw.z) *
                                input(ci, 2 * rw.x + ax + kx, 2 * rw.y + ay + ky, rw.z);
         d_weights(co, ci, kx, ky) = sum(ci, kx, ky, co);
-        rb = RDom(0, pooled_width(), 0, pooled_height(), 0, input.dim(3).extent(), "rb");
-        bias_sum(co) = 0.0f;
-        bias_sum(co) += window_gradient(co, rb.x, rb.y, rb.z);
-        d_bias(co) = bias_sum(co);
+        define_bias_gradient(input.dim(3).extent(), d_bias);
     }
 
     // GPU: one thread per weight and per bias, summing in a fixed order. CPU:
@@ -144,11 +158,11 @@ protected:
     void schedule_window_parameter_gradients(Func d_weights, Func d_bias, const Expr &batch,
                                              tailor::ScheduleChoices &choices) {
         const int co_extent = this->out_channels, ci_extent = this->in_channels;
+        schedule_bias_gradient(d_bias, batch);
         if (this->get_target().has_gpu_feature()) {
             Var thread =
                 tailor::gpu_tile_channels_columns(d_weights, co, ci, kx, ky, co_extent, ci_extent, &choices);
             sum.compute_at(d_weights, thread);
-            bias_sum.compute_at(d_bias, tailor::gpu_tile_1d(d_bias, co, co_extent));
             return;
         }
         constexpr int taps = tailor::kConvKernel * tailor::kConvKernel;
@@ -183,9 +197,7 @@ protected:
             .unroll(ci)
             .unroll(kx)
             .unroll(ky);
-        d_weights.vectorize(co, std::min<int>(co_extent, this->natural_vector()));
-        tailor::schedule_bias_gradient_by_halves(bias_sum, rb.x, rb.y, rb.z, batch, co, co_extent, this->get_target());
-        d_bias.vectorize(co, std::min<int>(co_extent, this->natural_vector()));
+        d_weights.vectorize(co, channel_vector());
     }
 
     // The input gradient window by window (CPU): per image, each output
@@ -231,13 +243,13 @@ protected:
     void schedule_parameter_gradients(Func d_weights, Func d_bias, const Expr &batch,
                                       tailor::ScheduleChoices &choices) {
         const int co_extent = this->out_channels, ci_extent = this->in_channels;
+        schedule_bias_gradient(d_bias, batch);
         if (this->get_target().has_gpu_feature()) {
             dz.compute_root();
             tailor::gpu_tile_channels_columns(dz, co, x, y, n, co_extent, this->out_width());
             Var thread =
                 tailor::gpu_tile_channels_columns(d_weights, co, ci, kx, ky, co_extent, ci_extent, &choices);
             sum.compute_at(d_weights, thread);
-            bias_sum.compute_at(d_bias, tailor::gpu_tile_1d(d_bias, co, co_extent));
             return;
         }
         const tailor::WeightGradientTile tiles =
@@ -254,8 +266,6 @@ protected:
             .unroll(wxi)
             .unroll(wyi);
         d_weights.vectorize(co, vec);
-        tailor::schedule_bias_gradient_by_halves(bias_sum, rb.x, rb.y, rb.z, batch, co, co_extent, this->get_target());
-        d_bias.vectorize(co, vec);
     }
 
     // The CPU and GPU schedules of a pooled output (co, px, py, n): a
@@ -294,13 +304,6 @@ protected:
         this->require_input(input);
         this->require_weights(weights);
         this->require_bias(bias);
-    }
-    std::vector<int> pooled_extents() const { return {this->out_channels, pooled_width(), pooled_height()}; }
-    template <typename Buffer>
-    void require_pooled(Buffer &buffer) {
-        std::vector<int> extents = pooled_extents();
-        extents.push_back(0);  // the batch
-        tailor::require_dense(buffer, extents);
     }
 
     Var co{"co"}, ci{"ci"}, x{"x"}, y{"y"}, n{"n"}, px{"px"}, py{"py"}, kx{"kx"}, ky{"ky"}, wx{"wx"}, wy{"wy"};
@@ -398,8 +401,7 @@ public:
 
     void generate() {
         argmax(co, px, py, n) = cast<int>(window_argmax(co, px, py, n));
-        define_window_gradient(output, d_output);
-        define_window_parameter_gradients(input, d_weights, d_bias);
+        define_window_parameter_gradients(input, output, d_output, d_weights, d_bias);
         require_input(input);
         require_pooled(window_argmax);
         require_pooled(output);

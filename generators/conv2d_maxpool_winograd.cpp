@@ -64,7 +64,7 @@ class Conv2DMaxPoolWinogradBase : public tailor::ConvolutionBase<Self> {
 protected:
     using Base = tailor::ConvolutionBase<Self>;
     using Base::in_channels, Base::out_channels, Base::relu, Base::pooled_width, Base::pooled_height;
-    using Base::get_target, Base::natural_vector;
+    using Base::get_target, Base::natural_vector, Base::pooled_extents, Base::require_pooled;
 
     // The window's four sums Y, in window_first_max's order.
     template <typename InputBuffer, typename TransformedBuffer, typename BiasBuffer>
@@ -94,8 +94,6 @@ protected:
         const Expr biased = sum + bias(co);
         return relu ? max(biased, 0.0f) : biased;
     }
-
-    std::vector<int> pooled_extents() const { return {out_channels, pooled_width(), pooled_height()}; }
 
     // CPU: per task (an image, or a row of tiles of one; below kSmallBatch
     // images a row, and half its channels) the task's transformed patches,
@@ -174,7 +172,7 @@ public:
     void generate() {
         const auto y = define_window(input, transformed, bias);
         output(co, tx, ty, n) = activate(tailor::window_max(y[0], y[1], y[2], y[3]), bias);
-        tailor::require_dense(output, {out_channels, pooled_width(), pooled_height(), 0});
+        require_pooled(output);
     }
 
     void schedule() {
@@ -197,10 +195,8 @@ public:
         output(co, tx, ty, n) = Tuple(tailor::window_max(w[0], w[1], w[2], w[3]),
                                       cast<uint8_t>(tailor::window_first_max(w[0], w[1], w[2], w[3])));
         auto buffers = Func(output).output_buffers();
-        std::vector<int> extents = pooled_extents();
-        tailor::require_dense_strides(buffers[1], extents);
-        extents.push_back(0);  // the batch
-        tailor::require_dense(buffers[0], extents);
+        require_pooled(buffers[0]);
+        tailor::require_dense_strides(buffers[1], pooled_extents());
     }
 
     void schedule() {

@@ -71,6 +71,14 @@ protected:
     void require_output(Buffer &buffer) {
         require_dense(buffer, {out_channels, out_width(), out_height(), 0});
     }
+    // A pooled map (conv2d_maxpool's output, its gradient or its argmax).
+    std::vector<int> pooled_extents() const { return {out_channels, pooled_width(), pooled_height()}; }
+    template <typename Buffer>
+    void require_pooled(Buffer &buffer) {
+        std::vector<int> extents = pooled_extents();
+        extents.push_back(0);  // the batch
+        require_dense(buffer, extents);
+    }
 
     // The input gradient: a "full" convolution of dz (the gradient at the
     // sums, zero outside its first dz_width x dz_height) with the flipped
