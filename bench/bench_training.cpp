@@ -126,8 +126,10 @@ void layer_backward(benchmark::State &state) {
     state.SetItemsProcessed(state.iterations() * n);
 }
 
-// The two halves of a weighted layer's backward pass, each one kernel.
-template <typename L, bool Data>
+// The two halves of a weighted layer's backward pass, each one kernel: a
+// convolution's as training runs them (Winograd's where they apply), or
+// (Direct) its direct kernels.
+template <typename L, bool Data, bool Direct = false>
 void weighted_backward_half(benchmark::State &state) {
     const int n = static_cast<int>(state.range(0));
     LayerFixture<L> f(n);
@@ -141,7 +143,13 @@ void weighted_backward_half(benchmark::State &state) {
     auto w = L::weights(f.params.weights.data), dw = L::weights(f.grads.weights.data);
     auto db = tailor::view(f.grads.bias.data, L::out.channels);
     for (auto _ : state) {
-        if constexpr (Data) {
+        if constexpr (conv && !Direct) {
+            if constexpr (Data) {
+                f.layer.backward_data(f.y.data(), f.dy.data(), f.dx.data(), n, f.params);
+            } else {
+                f.layer.backward_weights(f.x.data(), f.y.data(), f.dy.data(), n, f.grads);
+            }
+        } else if constexpr (Data) {
             tailor::check_kernel(L::Kernels::backward_data(w, y, dy, dx), "backward_data");
         } else {
             tailor::check_kernel(L::Kernels::backward_weights(x, y, dy, dw, db), "backward_weights");
@@ -235,6 +243,12 @@ std::vector<benchmark::internal::Benchmark *> register_layer(const std::string &
         }
         add("backward_data", weighted_backward_half<L, true>);
         add("backward_weights", weighted_backward_half<L, false>);
+        if constexpr (is_kind<L, tailor::Conv2DTag>) {
+            if constexpr (L::Kernels::winograd_backward) {
+                add("backward_data_direct", weighted_backward_half<L, true, true>);
+                add("backward_weights_direct", weighted_backward_half<L, false, true>);
+            }
+        }
     } else if constexpr (is_kind<L, tailor::Conv2DMaxPoolTag>) {
         add("forward", conv2d_maxpool<L, PairPass::forward>);
         if constexpr (L::recomputes) {

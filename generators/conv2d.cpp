@@ -17,22 +17,7 @@ namespace {
 
 using tailor::kConvKernel;
 
-template <typename Self>
-class Conv2DBase : public tailor::ConvolutionBase<Self> {
-protected:
-    // d_output masked by ReLU's derivative: the gradient at the pre-activation.
-    template <typename OutputBuffer, typename GradBuffer>
-    void define_pre_activation_gradient(Func &dz, OutputBuffer &output, GradBuffer &d_output) {
-        Var c("c"), x("x"), y("y"), n("n");
-        if (this->relu) {
-            dz(c, x, y, n) = select(output(c, x, y, n) > 0.0f, d_output(c, x, y, n), 0.0f);
-        } else {
-            dz(c, x, y, n) = d_output(c, x, y, n);
-        }
-    }
-};
-
-class Conv2DForward : public Conv2DBase<Conv2DForward> {
+class Conv2DForward : public tailor::ConvolutionBase<Conv2DForward> {
 public:
     Input<Buffer<float>> input{"input", 4};
     Input<Buffer<float>> weights{"weights", 4};
@@ -104,7 +89,7 @@ private:
     Func sum{"sum"};
 };
 
-class Conv2DBackwardData : public Conv2DBase<Conv2DBackwardData> {
+class Conv2DBackwardData : public tailor::ConvolutionBase<Conv2DBackwardData> {
 public:
     Input<Buffer<float>> weights{"weights", 4};
     Input<Buffer<float>> output{"output", 4};
@@ -131,7 +116,7 @@ private:
     Func dz{"dz"};
 };
 
-class Conv2DBackwardWeights : public Conv2DBase<Conv2DBackwardWeights> {
+class Conv2DBackwardWeights : public tailor::ConvolutionBase<Conv2DBackwardWeights> {
 public:
     Input<Buffer<float>> input{"input", 4};
     Input<Buffer<float>> output{"output", 4};
@@ -144,8 +129,7 @@ public:
         r = RDom(0, out_width(), 0, out_height(), 0, input.dim(3).extent(), "r");
         define_weight_gradient(sum, r, dz, input);
         d_weights(co, ci, kx, ky) = sum(co, ci, kx, ky);
-        bias_sum(co) = 0.0f;
-        bias_sum(co) += dz(co, r.x, r.y, r.z);
+        define_bias_sum(bias_sum, r, dz);
         d_bias(co) = bias_sum(co);
 
         require_input(input);

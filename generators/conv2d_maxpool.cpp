@@ -102,8 +102,7 @@ protected:
     // The bias gradient, one term per window: rb = (px, py, n).
     void define_bias_gradient(const Expr &batch, Func d_bias) {
         rb = RDom(0, pooled_width(), 0, pooled_height(), 0, batch, "rb");
-        bias_sum(co) = 0.0f;
-        bias_sum(co) += window_gradient(co, rb.x, rb.y, rb.z);
+        this->define_bias_sum(bias_sum, rb, window_gradient);
         d_bias(co) = bias_sum(co);
     }
     // GPU: a thread per bias; CPU: the batch's two halves.

@@ -1,5 +1,5 @@
 // What every 3x3 "valid" convolution generator shares (conv2d.cpp,
-// conv2d_maxpool.cpp): the shape parameters, and the sum itself, defined once
+// conv2d_maxpool.cpp, the Winograd ones): the shape parameters, and the sum itself, defined once
 // so that every kernel that computes it adds the same terms in the same order.
 // Layout: activations (channel, x, y, batch), weights (out_ch, in_ch, kx, ky).
 #pragma once
@@ -41,6 +41,24 @@ protected:
     }
 
     Halide::RDom taps() const { return Halide::RDom(0, in_channels, 0, kConvKernel, 0, kConvKernel, "r"); }
+
+    // The bias gradient's sum over r = (x, y, n) of g(co, x, y, n), in r's order.
+    static void define_bias_sum(Halide::Func &bias_sum, const Halide::RDom &r, Halide::Func g) {
+        Halide::Var co("co");
+        bias_sum(co) = 0.0f;
+        bias_sum(co) += g(co, r.x, r.y, r.z);
+    }
+
+    // d_output masked by ReLU's derivative: the gradient at the pre-activation.
+    template <typename OutputBuffer, typename GradBuffer>
+    void define_pre_activation_gradient(Halide::Func &dz, OutputBuffer &output, GradBuffer &d_output) {
+        Halide::Var c("c"), x("x"), y("y"), n("n");
+        if (relu) {
+            dz(c, x, y, n) = Halide::select(output(c, x, y, n) > 0.0f, d_output(c, x, y, n), 0.0f);
+        } else {
+            dz(c, x, y, n) = d_output(c, x, y, n);
+        }
+    }
 
     // The weight gradient over r = (x, y, n), the pixels and images summed:
     // sum(co, ci, kx, ky) = sum over r of dz(co, x, y, n) * input(ci, x + kx, y + ky, n).

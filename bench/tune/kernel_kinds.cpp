@@ -45,6 +45,10 @@ bool window_gradient_tile_fits(const std::map<std::string, int> &c, int register
     return c.at("tile_vectors") * taps <= registers;
 }
 
+// Out-channel vectors x in channels, one register each.
+bool channel_tile_fits(const std::map<std::string, int> &c, int registers) {
+    return product_fits(c, "tile_vectors", "tile_in_channels", 1, registers);
+}
 bool image_tile_fits(const std::map<std::string, int> &c, int registers) {
     return product_fits(c, "tile_vectors", "tile_images", 1, registers);
 }
@@ -192,6 +196,19 @@ bool cpu_kernel_kind(const std::string &generator, const Params &params, int bat
                 {{"task_chunks", powers_of_two(8)}},
                 {},
                 image_tile_fits};
+    } else if (generator == "conv2d_backward_data_winograd") {
+        if (batch < tailor::kConvWinogradBatch) return false;
+        kind = {{weights, output, output},
+                {input},
+                {{"tile_vectors", vector_counts(ci, vector_width)},
+                 {"tile_images", range(1, tailor::kConvWinogradBatch)}},
+                {{"task_chunks", powers_of_two(8)}},
+                {},
+                image_tile_fits};
+    } else if (generator == "conv2d_backward_weights_winograd") {
+        if (batch < tailor::kConvWinogradBatch) return false;
+        kind = {{input, output, output}, {weights, bias},
+                {co_vectors, {"tile_in_channels", range(1, std::min(ci, 16))}}, {}, {}, channel_tile_fits};
     } else if (generator == "conv2d_maxpool_forward") {
         kind = {{input, weights, bias}, {pooled}, {co_vectors, {"tile_columns", range(1, pw)}}, {}, {image_tasks},
                 pooled_tile_fits};

@@ -18,37 +18,45 @@ function(tailor_layer_conv2d_shape in arguments out_var)
     set(${out_var} ${out_width} ${out_height} ${filters} PARENT_SCOPE)
 endfunction()
 
-# With Winograd inference (the output divides into 3x3 tiles) or without.
-set(TAILOR_CONV2D_BINDING_true [=[
+# The binding, with Winograd's kernels where they apply: the forward pass
+# where the output divides into 3x3 tiles, the backward pass where it is one.
+set(TAILOR_CONV2D_BINDING [=[
 template <> struct Conv2DKernels<@w@, @h@, @ci@, @co@, @relu@> {
     static constexpr auto forward = &kernels::conv2d_forward_@key@;
     static constexpr auto backward_data = &kernels::conv2d_backward_data_@key@;
     static constexpr auto backward_weights = &kernels::conv2d_backward_weights_@key@;
-    static constexpr bool winograd = true;
+    static constexpr bool winograd = @winograd@;
+    static constexpr bool winograd_backward = @winograd_backward@;
+@winograd_bindings@};
+]=])
+set(TAILOR_CONV2D_WINOGRAD_FORWARD [=[
     static constexpr auto winograd_weights = &kernels::conv2d_winograd_weights_@key@;
     static constexpr auto forward_winograd = &kernels::conv2d_forward_winograd_@key@;
-};
 ]=])
-set(TAILOR_CONV2D_BINDING_false [=[
-template <> struct Conv2DKernels<@w@, @h@, @ci@, @co@, @relu@> {
-    static constexpr auto forward = &kernels::conv2d_forward_@key@;
-    static constexpr auto backward_data = &kernels::conv2d_backward_data_@key@;
-    static constexpr auto backward_weights = &kernels::conv2d_backward_weights_@key@;
-    static constexpr bool winograd = false;
-};
+set(TAILOR_CONV2D_WINOGRAD_BACKWARD [=[
+    static constexpr auto backward_data_winograd = &kernels::conv2d_backward_data_winograd_@key@;
+    static constexpr auto backward_weights_winograd = &kernels::conv2d_backward_weights_winograd_@key@;
 ]=])
 
 function(tailor_layer_conv2d_kernels in out arguments position type_var)
     tailor_conv2d_key("${in}" "${arguments}")
     set(passes forward backward_data backward_weights)
-    # The forward pass by Winograd's F(3x3, 3x3) where the output divides
-    # into 3x3 tiles (generators/conv2d_winograd.cpp).
-    math(EXPR tiles_left "(${w} - ${TAILOR_ConvKernel} + 1) % 3 + (${h} - ${TAILOR_ConvKernel} + 1) % 3")
+    # Winograd's F(3x3, 3x3) (generators/conv2d_winograd.cpp).
+    math(EXPR out_w "${w} - ${TAILOR_ConvKernel} + 1")
+    math(EXPR out_h "${h} - ${TAILOR_ConvKernel} + 1")
+    math(EXPR tiles_left "${out_w} % 3 + ${out_h} % 3")
+    set(winograd false)
+    set(winograd_backward false)
+    set(winograd_bindings "")
     if (tiles_left EQUAL 0)
         set(winograd true)
         list(APPEND passes forward_winograd winograd_weights)
-    else ()
-        set(winograd false)
+        string(APPEND winograd_bindings "${TAILOR_CONV2D_WINOGRAD_FORWARD}")
+    endif ()
+    if (out_w EQUAL 3 AND out_h EQUAL 3)
+        set(winograd_backward true)
+        list(APPEND passes backward_data_winograd backward_weights_winograd)
+        string(APPEND winograd_bindings "${TAILOR_CONV2D_WINOGRAD_BACKWARD}")
     endif ()
     foreach (pass IN LISTS passes)
         tailor_kernel(conv2d_${pass} conv2d_${pass}_${key}
@@ -56,7 +64,8 @@ function(tailor_layer_conv2d_kernels in out arguments position type_var)
     endforeach ()
     math(EXPR weights "${co} * ${ci} * ${TAILOR_ConvKernel} * ${TAILOR_ConvKernel}")
     tailor_tune_parameter_tensor(${weights})
-    string(CONFIGURE "${TAILOR_CONV2D_BINDING_${winograd}}" binding @ONLY)
+    string(CONFIGURE "${winograd_bindings}" winograd_bindings @ONLY)
+    string(CONFIGURE "${TAILOR_CONV2D_BINDING}" binding @ONLY)
     tailor_bind(conv2d_${key} "${binding}" tailor/nn/layers/conv2d.h)
     set(${type_var} "Conv2D<${w}, ${h}, ${ci}, ${co}, ${relu}>" PARENT_SCOPE)
 endfunction()

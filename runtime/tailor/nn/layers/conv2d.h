@@ -1,8 +1,9 @@
 // conv2d: a 3x3 "valid" convolution + bias (+ ReLU): (ci,w,h) -> (co,w-2,h-2)
-// Kernels: generators/conv2d.cpp; where the output divides into 3x3 tiles,
-// the forward pass (inference and training) from kConvWinogradBatch images
-// runs Winograd's F(3x3, 3x3) on weights it transforms once per change of
-// the parameters (generators/conv2d_winograd.cpp).
+// Kernels: generators/conv2d.cpp; from kConvWinogradBatch images, Winograd's
+// F(3x3, 3x3) (generators/conv2d_winograd.cpp): the forward pass (inference
+// and training) where the output divides into 3x3 tiles, on weights it
+// transforms once per change of the parameters, and both halves of the
+// backward pass where the output is one tile.
 #pragma once
 
 #include "tailor/nn/layer.h"
@@ -76,14 +77,33 @@ struct Conv2D : Conv2DShape<W, H, CI, CO> {
 
     const float *backward(const float *x, const float *y, const float *dy, float *dx, int n, const Params &p,
                           Params &grads, const StepContext &) {
-        check_kernel(Kernels::backward_weights(input(x, n), output(y, n), output(dy, n),
-                                               weights(grads.weights.data), bias(grads.bias.data)),
-                     "conv2d_backward_weights");
-        if (dx) {
-            check_kernel(Kernels::backward_data(weights(p.weights.data), output(y, n), output(dy, n), input(dx, n)),
-                         "conv2d_backward_data");
-        }
+        backward_weights(x, y, dy, n, grads);
+        if (dx) backward_data(y, dy, dx, n, p);
         return dx;
+    }
+    // The two halves of backward, each one kernel: by Winograd from
+    // kConvWinogradBatch images where the output is one 3x3 tile.
+    void backward_weights(const float *x, const float *y, const float *dy, int n, Params &grads) {
+        auto x_ = input(x, n), y_ = output(y, n), dy_ = output(dy, n);
+        auto dw = weights(grads.weights.data), db = bias(grads.bias.data);
+        if constexpr (Kernels::winograd_backward) {
+            if (n >= kConvWinogradBatch) {
+                check_kernel(Kernels::backward_weights_winograd(x_, y_, dy_, dw, db),
+                             "conv2d_backward_weights_winograd");
+                return;
+            }
+        }
+        check_kernel(Kernels::backward_weights(x_, y_, dy_, dw, db), "conv2d_backward_weights");
+    }
+    void backward_data(const float *y, const float *dy, float *dx, int n, const Params &p) {
+        auto w = weights(p.weights.data), y_ = output(y, n), dy_ = output(dy, n), dx_ = input(dx, n);
+        if constexpr (Kernels::winograd_backward) {
+            if (n >= kConvWinogradBatch) {
+                check_kernel(Kernels::backward_data_winograd(w, y_, dy_, dx_), "conv2d_backward_data_winograd");
+                return;
+            }
+        }
+        check_kernel(Kernels::backward_data(w, y_, dy_, dx_), "conv2d_backward_data");
     }
 
     static auto output(const float *data, int n) { return view(data, out.channels, out.width, out.height, n); }
