@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fnmatch.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <chrono>
@@ -203,6 +204,15 @@ tune::Choices tune_one_image(const json &kernel, const tune::KernelKind &kind, c
     return kept;
 }
 
+// The kernels' large buffers stay in the heap from call to call, as they do
+// in the trainer: in this process, after the compiler's frees, glibc would
+// hand each call fresh pages from the system (page faults in every call).
+void keep_buffers_in_heap() {
+    constexpr int kLargest = 32 << 20;  // glibc's largest allowed threshold
+    mallopt(M_MMAP_THRESHOLD, kLargest);
+    mallopt(M_TRIM_THRESHOLD, 2 * kLargest);
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -227,6 +237,7 @@ int main(int argc, char **argv) {
     app.add_option("--machine", machine, "The machine, as the record names it (e.g. the GPU's model)")
         ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
+    keep_buffers_in_heap();
 
     try {
         const json list = read_json(list_path);
