@@ -128,31 +128,34 @@ void layer_backward(benchmark::State &state) {
 
 // The two halves of a weighted layer's backward pass, each one kernel: a
 // convolution's as training runs them (Winograd's where they apply), or
-// (Direct) its direct kernels.
+// (Direct) its direct sums; a dense layer's kernels.
 template <typename L, bool Data, bool Direct = false>
 void weighted_backward_half(benchmark::State &state) {
     const int n = static_cast<int>(state.range(0));
     LayerFixture<L> f(n);
     f.layer.forward_train(f.x.data(), f.y.data(), n, f.params, {});
-    constexpr bool conv = is_kind<L, tailor::Conv2DTag>;
-    auto shaped = [&](const float *data, tailor::Shape s) {
-        return conv ? tailor::view(data, s.channels, s.width, s.height, n) : tailor::view(data, s.channels, n);
-    };
-    auto x = shaped(f.x.data(), L::in), y = shaped(f.y.data(), L::out), dy = shaped(f.dy.data(), L::out);
-    auto dx = shaped(f.dx.data(), L::in);
-    auto w = L::weights(f.params.weights.data), dw = L::weights(f.grads.weights.data);
-    auto db = tailor::view(f.grads.bias.data, L::out.channels);
     for (auto _ : state) {
-        if constexpr (conv && !Direct) {
-            if constexpr (Data) {
+        if constexpr (is_kind<L, tailor::Conv2DTag>) {
+            if constexpr (Data && Direct) {
+                f.layer.backward_data_direct(f.y.data(), f.dy.data(), f.dx.data(), n, f.params);
+            } else if constexpr (Data) {
                 f.layer.backward_data(f.y.data(), f.dy.data(), f.dx.data(), n, f.params);
+            } else if constexpr (Direct) {
+                f.layer.backward_weights_direct(f.x.data(), f.y.data(), f.dy.data(), n, f.grads);
             } else {
                 f.layer.backward_weights(f.x.data(), f.y.data(), f.dy.data(), n, f.grads);
             }
-        } else if constexpr (Data) {
-            tailor::check_kernel(L::Kernels::backward_data(w, y, dy, dx), "backward_data");
         } else {
-            tailor::check_kernel(L::Kernels::backward_weights(x, y, dy, dw, db), "backward_weights");
+            auto x = tailor::view(f.x.data(), L::in.channels, n), y = tailor::view(f.y.data(), L::out.channels, n);
+            auto dy = tailor::view(f.dy.data(), L::out.channels, n), dx = tailor::view(f.dx.data(), L::in.channels, n);
+            if constexpr (Data) {
+                tailor::check_kernel(L::Kernels::backward_data(L::weights(f.params.weights.data), y, dy, dx),
+                                     "backward_data");
+            } else {
+                tailor::check_kernel(L::Kernels::backward_weights(x, y, dy, L::weights(f.grads.weights.data),
+                                                                  tailor::view(f.grads.bias.data, L::out.channels)),
+                                     "backward_weights");
+            }
         }
     }
     report_flops<L>(state, n);

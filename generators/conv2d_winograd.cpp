@@ -9,7 +9,8 @@
 //   conv2d_forward_winograd   input (ci,w,h,n), transformed, bias (co)
 //                             -> output (co,w-2,h-2,n), for n >= tile_images
 //                             (the runtime calls it from kConvWinogradBatch)
-//   conv2d_backward_data_winograd     weights, output, d_output -> d_input (ci,5,5,n)
+//   conv2d_backward_data_winograd     weights, output, d_output -> d_input (ci,5,5,n),
+//                                     for n >= tile_images
 //   conv2d_backward_weights_winograd  input, output, d_output -> d_weights, d_bias
 //
 // With a tile's input patch d (5x5, rows i, columns j) and a kernel g (3x3):
@@ -260,10 +261,10 @@ public:
         products(ci, v, u, n) = 0.0f;
         products(ci, v, u, n) += transformed(ci, k, v, u) * gradient(k, v, u, n);
         stored_products(ci, v, u, n) = products(ci, v, u, n);
-        patch_rows(ci, v, y, n) =
+        input_gradient_rows(ci, v, y, n) =
             transform(y, kInputGradientTransform, [&](int row) { return stored_products(ci, v, row, n); });
         d_input(ci, x, y, n) =
-            transform(x, kInputGradientTransform, [&](int column) { return patch_rows(ci, column, y, n); });
+            transform(x, kInputGradientTransform, [&](int column) { return input_gradient_rows(ci, column, y, n); });
 
         require_weights(weights);
         require_output(output);
@@ -286,7 +287,8 @@ public:
         }
         // By hand: channel vectors that divide the channels (a tile shifted
         // inwards would recompute some), then as many images as fit, an even
-        // count (as the weights' gradient's tile).
+        // count (6, not 7, on AVX-512: 128 images in tasks of 12 recompute 4,
+        // in tasks of 14, 12).
         const int vec = std::min<int>(natural_vector(), in_channels);
         int vectors = std::min(tailor::register_tile_vectors(get_target()), std::max(1, in_channels / vec));
         while (vectors > 1 && (in_channels / vec) % vectors != 0) vectors--;
@@ -308,7 +310,7 @@ public:
         };
         tasks(d_input.specialize(batch >= task_images), task_images);
         tasks(d_input, images);
-        patch_rows.compute_at(d_input, cio).vectorize(ci, vec).unroll(v).unroll(y);
+        input_gradient_rows.compute_at(d_input, cio).vectorize(ci, vec).unroll(v).unroll(y);
         Var tile_o("tile_o"), tile_i("tile_i"), sno("sno"), sni("sni");
         stored_products.compute_at(d_input, no)
             .split(ci, tile_o, tile_i, ci_tile, TailStrategy::ShiftInwards)
@@ -347,8 +349,7 @@ private:
     Var ci{"ci"}, co{"co"}, kx{"kx"}, ky{"ky"}, u{"u"}, v{"v"}, x{"x"}, y{"y"}, n{"n"};
     RDom k;
     Func weights_by_input{"weights_by_input"}, weight_rows{"weight_rows"}, transformed{"transformed"},
-        products{"products"},
-        stored_products{"stored_products"}, patch_rows{"patch_rows"};
+        products{"products"}, stored_products{"stored_products"}, input_gradient_rows{"input_gradient_rows"};
 };
 
 class Conv2DBackwardWeightsWinograd : public WinogradGradientBase<Conv2DBackwardWeightsWinograd> {
@@ -401,6 +402,8 @@ public:
         const int co_tile = tailor::vector_tile(
             out_channels, vec,
             choices.count("tile_vectors", tailor::register_tile_vectors(get_target()), out_channels / vec));
+        // As many in channels as fit, an even count (6, not 7, on AVX-512: 64
+        // channels in tiles of 6 recompute 2, in tiles of 7, 6).
         const int hand_ci = std::max(1, tailor::accumulator_registers(get_target()) / (co_tile / vec) / 2 * 2);
         const int ci_tile = choices.count("tile_in_channels", hand_ci, in_channels);
         Var coo("coo"), coi("coi"), cio("cio"), cii("cii"), point("point"), task("task");
@@ -423,7 +426,7 @@ public:
         const int ci_vec = std::min<int>(natural_vector(), in_channels);
         inputs.compute_root().reorder_storage(ci, n, v, u).vectorize(ci, ci_vec).unroll(v).unroll(u).parallel(n);
         patch_rows.compute_at(inputs, n).vectorize(ci, ci_vec).unroll(j).unroll(u);
-        d_weights.vectorize(co, vec).unroll(kx).unroll(ky).parallel(ci);
+        d_weights.reorder(co, kx, ky, ci).vectorize(co, vec).unroll(kx).unroll(ky).parallel(ci);
         weight_rows.compute_at(d_weights, ci).vectorize(co, vec).unroll(v).unroll(ky);
         tailor::schedule_bias_gradient_by_halves(bias_sum, pixels.x, pixels.y, pixels.z, batch, co, out_channels,
                                                  get_target());
@@ -432,6 +435,9 @@ public:
     }
 
 private:
+    // Each stage its own kernel: a thread per (channel, image) or per
+    // (out, in) channel pair, its 25 values in registers, summing the images
+    // in order.
     void schedule_gpu(tailor::ScheduleChoices &choices) {
         gradient.compute_root().reorder(v, u, co, n).unroll(v).unroll(u);
         tailor::gpu_tile_2d(gradient, co, n, out_channels);

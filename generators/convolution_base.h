@@ -1,6 +1,7 @@
 // What every 3x3 "valid" convolution generator shares (conv2d.cpp,
-// conv2d_maxpool.cpp, the Winograd ones): the shape parameters, and the sum itself, defined once
-// so that every kernel that computes it adds the same terms in the same order.
+// conv2d_maxpool.cpp, the Winograd ones): the shape parameters, and the sum
+// itself, defined once so that every kernel that computes it adds the same
+// terms in the same order.
 // Layout: activations (channel, x, y, batch), weights (out_ch, in_ch, kx, ky).
 #pragma once
 

@@ -122,6 +122,16 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(layer_kernels_match_reference, L, AllLayers) {
                 expect_close(name + " backward d_" + tensor_name<typename L::Params>(i), grads.storage[i],
                              expected.params[i], Ref::tolerance);
             }
+            if constexpr (requires { layer.backward_data_direct(out, dy.data(), dx.data(), n, p.params); }) {
+                // (a conv2d's backward may be Winograd's)
+                layer.backward_data_direct(out, dy.data(), dx.data(), n, p.params);
+                expect_close(name + " direct backward d_input", dx.data(), expected.dx, Ref::tolerance);
+                layer.backward_weights_direct(x.data(), out, dy.data(), n, grads.params);
+                for (std::size_t i = 0; i < grads.storage.size(); i++) {
+                    expect_close(name + " direct backward d_" + tensor_name<typename L::Params>(i), grads.storage[i],
+                                 expected.params[i], Ref::tolerance);
+                }
+            }
         }
     }
 }

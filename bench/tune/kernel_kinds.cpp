@@ -200,7 +200,7 @@ bool cpu_kernel_kind(const std::string &generator, const Params &params, int bat
         if (batch < tailor::kConvWinogradBatch) return false;
         kind = {{weights, output, output},
                 {input},
-                {{"tile_vectors", vector_counts(ci, vector_width)},
+                {{"tile_vectors", dividing_vector_counts(ci, vector_width)},
                  {"tile_images", range(1, tailor::kConvWinogradBatch)}},
                 {{"task_chunks", powers_of_two(8)}},
                 {},

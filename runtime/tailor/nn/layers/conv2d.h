@@ -84,26 +84,36 @@ struct Conv2D : Conv2DShape<W, H, CI, CO> {
     // The two halves of backward, each one kernel: by Winograd from
     // kConvWinogradBatch images where the output is one 3x3 tile.
     void backward_weights(const float *x, const float *y, const float *dy, int n, Params &grads) {
-        auto x_ = input(x, n), y_ = output(y, n), dy_ = output(dy, n);
-        auto dw = weights(grads.weights.data), db = bias(grads.bias.data);
         if constexpr (Kernels::winograd_backward) {
             if (n >= kConvWinogradBatch) {
-                check_kernel(Kernels::backward_weights_winograd(x_, y_, dy_, dw, db),
+                check_kernel(Kernels::backward_weights_winograd(input(x, n), output(y, n), output(dy, n),
+                                                                weights(grads.weights.data), bias(grads.bias.data)),
                              "conv2d_backward_weights_winograd");
                 return;
             }
         }
-        check_kernel(Kernels::backward_weights(x_, y_, dy_, dw, db), "conv2d_backward_weights");
+        backward_weights_direct(x, y, dy, n, grads);
     }
     void backward_data(const float *y, const float *dy, float *dx, int n, const Params &p) {
-        auto w = weights(p.weights.data), y_ = output(y, n), dy_ = output(dy, n), dx_ = input(dx, n);
         if constexpr (Kernels::winograd_backward) {
             if (n >= kConvWinogradBatch) {
-                check_kernel(Kernels::backward_data_winograd(w, y_, dy_, dx_), "conv2d_backward_data_winograd");
+                check_kernel(Kernels::backward_data_winograd(weights(p.weights.data), output(y, n), output(dy, n),
+                                                             input(dx, n)),
+                             "conv2d_backward_data_winograd");
                 return;
             }
         }
-        check_kernel(Kernels::backward_data(w, y_, dy_, dx_), "conv2d_backward_data");
+        backward_data_direct(y, dy, dx, n, p);
+    }
+    // The direct sums, for small batches (and tests, at every size).
+    void backward_weights_direct(const float *x, const float *y, const float *dy, int n, Params &grads) {
+        check_kernel(Kernels::backward_weights(input(x, n), output(y, n), output(dy, n), weights(grads.weights.data),
+                                               bias(grads.bias.data)),
+                     "conv2d_backward_weights");
+    }
+    void backward_data_direct(const float *y, const float *dy, float *dx, int n, const Params &p) {
+        check_kernel(Kernels::backward_data(weights(p.weights.data), output(y, n), output(dy, n), input(dx, n)),
+                     "conv2d_backward_data");
     }
 
     static auto output(const float *data, int n) { return view(data, out.channels, out.width, out.height, n); }
