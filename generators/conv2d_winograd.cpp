@@ -237,6 +237,14 @@ protected:
         gradient_rows.compute_at(gradient, n).vectorize(co, vec).unroll(c).unroll(u);
     }
 
+    // GPU: its own kernel, a thread per (channel, image), its 25 values in
+    // registers.
+    void schedule_gradient_transform_gpu() {
+        Var co("co"), u("u"), v("v"), n("n");
+        gradient.compute_root().reorder(v, u, co, n).unroll(v).unroll(u);
+        tailor::gpu_tile_2d(gradient, co, n, this->out_channels);
+    }
+
     Func dz{"dz"}, gradient_rows{"gradient_rows"}, gradient{"gradient"};
 };
 
@@ -333,8 +341,7 @@ private:
     // Each stage its own kernel: a thread per (channel, image) or per
     // (in, out) channel pair, its tile's 25 values in registers.
     void schedule_gpu(tailor::ScheduleChoices &choices) {
-        gradient.compute_root().reorder(v, u, co, n).unroll(v).unroll(u);
-        tailor::gpu_tile_2d(gradient, co, n, out_channels);
+        schedule_gradient_transform_gpu();
         transformed.compute_root().reorder(v, u, ci, co).unroll(v).unroll(u);
         tailor::gpu_tile_2d(transformed, ci, co, in_channels);
         stored_products.compute_root().reorder(v, u, ci, n).unroll(v).unroll(u);
@@ -439,8 +446,7 @@ private:
     // (out, in) channel pair, its 25 values in registers, summing the images
     // in order.
     void schedule_gpu(tailor::ScheduleChoices &choices) {
-        gradient.compute_root().reorder(v, u, co, n).unroll(v).unroll(u);
-        tailor::gpu_tile_2d(gradient, co, n, out_channels);
+        schedule_gradient_transform_gpu();
         inputs.compute_root().reorder(v, u, ci, n).unroll(v).unroll(u);
         tailor::gpu_tile_2d(inputs, ci, n, in_channels);
         stored_products.compute_root().reorder(v, u, co, ci).unroll(v).unroll(u);

@@ -118,19 +118,19 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(layer_kernels_match_reference, L, AllLayers) {
             const auto expected = Ref::backward(layer, params, xd, out_d, support::to_double(dy), n, step);
             if (d_input) expect_close(name + " backward d_input", d_out, expected.dx, Ref::tolerance);
             BOOST_TEST_REQUIRE(expected.params.size() == grads.storage.size());
-            for (std::size_t i = 0; i < grads.storage.size(); i++) {
-                expect_close(name + " backward d_" + tensor_name<typename L::Params>(i), grads.storage[i],
-                             expected.params[i], Ref::tolerance);
-            }
+            auto expect_parameter_gradients = [&](const std::string &pass) {
+                for (std::size_t i = 0; i < grads.storage.size(); i++) {
+                    expect_close(name + " " + pass + " d_" + tensor_name<typename L::Params>(i), grads.storage[i],
+                                 expected.params[i], Ref::tolerance);
+                }
+            };
+            expect_parameter_gradients("backward");
             if constexpr (requires { layer.backward_data_direct(out, dy.data(), dx.data(), n, p.params); }) {
                 // (a conv2d's backward may be Winograd's)
                 layer.backward_data_direct(out, dy.data(), dx.data(), n, p.params);
                 expect_close(name + " direct backward d_input", dx.data(), expected.dx, Ref::tolerance);
                 layer.backward_weights_direct(x.data(), out, dy.data(), n, grads.params);
-                for (std::size_t i = 0; i < grads.storage.size(); i++) {
-                    expect_close(name + " direct backward d_" + tensor_name<typename L::Params>(i), grads.storage[i],
-                                 expected.params[i], Ref::tolerance);
-                }
+                expect_parameter_gradients("direct backward");
             }
         }
     }
