@@ -138,16 +138,18 @@ public:
         const int k_tile = tailor::vector_tile(
             inputs, vec, choices.count("tile_vectors", tailor::register_tile_vectors(get_target()), inputs / vec));
         const int batch_tile = choices.count("batch_tile", kBatchTile, kMostBatchTile);
+        // Each task owns a slab of inputs: it transposes the slab's weights
+        // once, into its cache, and runs every sample's tiles over it.
         Var ko("ko"), ki("ki"), no("no"), ni("ni");
-        weights_t.compute_root().vectorize(k, vec).parallel(j);
-        dz.compute_root();
         d_input.split(k, ko, ki, k_tile, TailStrategy::ShiftInwards).vectorize(ki, vec);
         d_input.specialize(d_input.dim(1).extent() >= batch_tile)
             .split(n, no, ni, batch_tile, TailStrategy::ShiftInwards)
-            .reorder(ki, ni, ko, no)
-            .parallel(no);
-        d_input.reorder(ki, ko, n).parallel(n);
-        sum.compute_at(d_input, ko).vectorize(k, vec).unroll(k);
+            .reorder(ki, ni, no, ko)
+            .parallel(ko);
+        d_input.split(n, no, ni, 1).reorder(ki, ni, no, ko).parallel(ko);
+        weights_t.compute_at(d_input, ko).vectorize(k, vec);
+        dz.compute_root();
+        sum.compute_at(d_input, no).vectorize(k, vec).unroll(k);
         sum.update().reorder(k, n, r).vectorize(k, vec).unroll(k).unroll(n);
         choices.check_all_used();
     }
