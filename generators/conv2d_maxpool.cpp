@@ -99,21 +99,23 @@ protected:
         define_bias_gradient(input.dim(3).extent(), d_bias);
     }
 
-    // The bias gradient, one term per window: rb = (px, py, n).
+    // The bias gradient, one term per window: rb = (px, py, n). Named as the
+    // weight gradient's `rw`: compute_with matches the two image loops by name.
     void define_bias_gradient(const Expr &batch, Func d_bias) {
-        rb = RDom(0, pooled_width(), 0, pooled_height(), 0, batch, "rb");
+        rb = RDom(0, pooled_width(), 0, pooled_height(), 0, batch, "rw");
         this->define_bias_sum(bias_sum, rb, window_gradient);
         d_bias(co) = bias_sum(co);
     }
-    // GPU: a thread per bias; CPU: the batch's two halves.
-    void schedule_bias_gradient(Func d_bias, const Expr &batch) {
+    // GPU: a thread per bias; CPU: the batch's two halves, whose per-half
+    // sums it returns for the weight gradient's image loop to run with.
+    std::optional<Func> schedule_bias_gradient(Func d_bias, const Expr &batch) {
         if (this->get_target().has_gpu_feature()) {
             bias_sum.compute_at(d_bias, tailor::gpu_tile_1d(d_bias, co, this->out_channels));
-            return;
+            return std::nullopt;
         }
-        tailor::schedule_bias_gradient_by_halves(bias_sum, rb.x, rb.y, rb.z, batch, co, this->out_channels,
-                                                 this->get_target());
         d_bias.vectorize(co, channel_vector());
+        return tailor::schedule_bias_gradient_by_halves(bias_sum, rb.x, rb.y, rb.z, batch, co, this->out_channels,
+                                                        this->get_target());
     }
 
     // A window's gradient where ReLU let it through, and the offset of its
@@ -151,13 +153,13 @@ protected:
     // GPU: one thread per weight and per bias, summing in a fixed order. CPU:
     // the batch's two halves on two cores; within a half, image by image,
     // each output channel's register tile of input-channel vectors x taps
-    // runs over the image's windows.
+    // runs over the image's windows, and the bias's sum after them.
     // Choices: tile_vectors (input-channel vectors per tile) and all_taps
     // (the tile holds all 3x3 taps, else one row of them).
     void schedule_window_parameter_gradients(Func d_weights, Func d_bias, const Expr &batch,
                                              tailor::ScheduleChoices &choices) {
         const int co_extent = this->out_channels, ci_extent = this->in_channels;
-        schedule_bias_gradient(d_bias, batch);
+        std::optional<Func> bias_per_half = schedule_bias_gradient(d_bias, batch);
         if (this->get_target().has_gpu_feature()) {
             Var thread =
                 tailor::gpu_tile_channels_columns(d_weights, co, ci, kx, ky, co_extent, ci_extent, &choices);
@@ -189,6 +191,7 @@ protected:
             per_half.update().reorder(cii, kx, cio, ky, co, images, half).fuse(cio, ky, tile);
         }
         per_half.update().parallel(half).vectorize(cii, vec).unroll(cii).unroll(kx);
+        bias_per_half->update().compute_with(per_half.update(), images);
         per_image.compute_at(per_half, tile).vectorize(ci, vec).unroll(ci).unroll(kx).unroll(ky);
         per_image.update()
             .reorder(ci, kx, ky, rw.x, rw.y, co, u, half)
@@ -242,7 +245,7 @@ protected:
     void schedule_parameter_gradients(Func d_weights, Func d_bias, const Expr &batch,
                                       tailor::ScheduleChoices &choices) {
         const int co_extent = this->out_channels, ci_extent = this->in_channels;
-        schedule_bias_gradient(d_bias, batch);
+        std::optional<Func> bias_per_half = schedule_bias_gradient(d_bias, batch);
         if (this->get_target().has_gpu_feature()) {
             dz.compute_root();
             tailor::gpu_tile_channels_columns(dz, co, x, y, n, co_extent, this->out_width());
@@ -254,7 +257,8 @@ protected:
         const tailor::WeightGradientTile tiles =
             tailor::weight_gradient_tile(choices, co_extent, ci_extent, true, this->get_target());
         const LoopLevel image = tailor::schedule_weight_gradient_by_halves(sum, rw.x, rw.y, rw.z, batch, co, ci, kx, ky,
-                                                                           co_extent, tiles, this->get_target());
+                                                                           co_extent, tiles, this->get_target(),
+                                                                           bias_per_half);
         const int vec = channel_vector();
         Var wxi("wxi"), wyi("wyi");
         dz.compute_at(image)

@@ -5,6 +5,8 @@
 // (conv2d_maxpool_backward_weights_argmax uses the batch halves only.)
 #pragma once
 
+#include <optional>
+
 #include "layout.h"
 #include "schedule_choices.h"
 #include "tailor/nn/shape.h"  // kConvKernel
@@ -60,8 +62,9 @@ inline Halide::Func split_batch_in_halves(Halide::Func sum, const Halide::RVar &
 // The batch is cut in two halves, one per core, each summed in image order
 // (rfactor twice). For each image in turn every register tile (output-channel
 // vectors x input channels x taps) runs over the image's pixels while the
-// image is in cache. Returns the loop level of one image, where the caller
-// computes what the tiles read of that image.
+// image is in cache; `bias_per_half` (schedule_bias_gradient_by_halves's) runs
+// in the same image loop, reading what the tiles read. Returns the loop level
+// of one image, where the caller computes what the tiles read of that image.
 // (Update stages cannot shift tiles inwards; the channel counts divide
 // evenly, so no guard is ever taken.)
 inline Halide::LoopLevel schedule_weight_gradient_by_halves(Halide::Func sum, const Halide::RVar &rx,
@@ -70,7 +73,8 @@ inline Halide::LoopLevel schedule_weight_gradient_by_halves(Halide::Func sum, co
                                                             const Halide::Var &ci, const Halide::Var &kx,
                                                             const Halide::Var &ky, int out_channels,
                                                             const WeightGradientTile &tiles,
-                                                            const Halide::Target &target) {
+                                                            const Halide::Target &target,
+                                                            std::optional<Halide::Func> bias_per_half = std::nullopt) {
     using namespace Halide;
     const int vec = std::min(out_channels, target.natural_vector_size<float>());
     const int co_tile = tiles.co_tile, ci_tile = tiles.ci_tile;
@@ -97,21 +101,25 @@ inline Halide::LoopLevel schedule_weight_gradient_by_halves(Halide::Func sum, co
     } else {
         per_image.update().reorder(co, ci, kx, rx, ry, ky, u, half);
     }
+    if (bias_per_half) bias_per_half->update().compute_with(per_half.update(), images);
     return LoopLevel(per_half, images);
 }
 
 // The CPU schedule of the bias gradient bias_sum(co) += g(co, rx, ry, rn): the
 // same two batch halves in parallel, each in image order, rather than on one
 // core while the other idles (docs/performance.md, "What each change bought").
-inline void schedule_bias_gradient_by_halves(Halide::Func bias_sum, const Halide::RVar &rx, const Halide::RVar &ry,
-                                             const Halide::RVar &rn, const Halide::Expr &batch,
-                                             const Halide::Var &co, int out_channels, const Halide::Target &target) {
+// Returns the per-half sums' Func.
+inline Halide::Func schedule_bias_gradient_by_halves(Halide::Func bias_sum, const Halide::RVar &rx,
+                                                     const Halide::RVar &ry, const Halide::RVar &rn,
+                                                     const Halide::Expr &batch, const Halide::Var &co,
+                                                     int out_channels, const Halide::Target &target) {
     using namespace Halide;
     const int vec = std::min(out_channels, target.natural_vector_size<float>());
     RVar images("images");
     Var half("half");
     Func per_half = split_batch_in_halves(bias_sum, rn, batch, images, half, co, vec);
     per_half.update().reorder(co, rx, ry, images, half).parallel(half).vectorize(co, vec);
+    return per_half;
 }
 
 }  // namespace tailor
