@@ -162,8 +162,7 @@ void weighted_backward_half(benchmark::State &state) {
 }
 
 // The kernels of a fused conv2d + maxpool layer (tailor::Conv2DMaxPool) one
-// by one; the recomputing backward pass does the convolution's multiply-adds
-// twice (sums, then weights).
+// by one.
 enum class PairPass { forward, forward_direct, forward_argmax, backward_weights, backward_data };
 
 template <typename L, PairPass Pass>
@@ -180,13 +179,12 @@ void conv2d_maxpool(benchmark::State &state) {
             f.layer.parameters_changed();  // as after every training step: the weights' transform too
             f.layer.forward_train(f.x.data(), f.y.data(), n, f.params, {});
         } else if constexpr (Pass == PairPass::backward_weights) {
-            f.layer.backward_weights(f.x.data(), f.y.data(), f.dy.data(), n, f.params, f.grads);
+            f.layer.backward_weights(f.x.data(), f.y.data(), f.dy.data(), n, f.grads);
         } else {
             f.layer.backward_data(f.y.data(), f.dy.data(), f.dx.data(), n, f.params);
         }
     }
-    const bool twice = L::recomputes && Pass == PairPass::backward_weights;
-    report_flops(state, n, (twice ? 2 : 1) * macs_per_image<L>());
+    report_flops(state, n, macs_per_image<L>());
 }
 
 template <typename Arch>
@@ -254,11 +252,11 @@ std::vector<benchmark::internal::Benchmark *> register_layer(const std::string &
         }
     } else if constexpr (is_kind<L, tailor::Conv2DMaxPoolTag>) {
         add("forward", conv2d_maxpool<L, PairPass::forward>);
-        if constexpr (L::recomputes) {
+        add("forward_argmax", conv2d_maxpool<L, PairPass::forward_argmax>);
+        if constexpr (L::first) {
             add("backward", conv2d_maxpool<L, PairPass::backward_weights>);
         } else {
             add("forward_direct", conv2d_maxpool<L, PairPass::forward_direct>);
-            add("forward_argmax", conv2d_maxpool<L, PairPass::forward_argmax>);
             add("backward_weights", conv2d_maxpool<L, PairPass::backward_weights>);
             add("backward_data", conv2d_maxpool<L, PairPass::backward_data>);
         }

@@ -7,26 +7,28 @@
 //   conv2d_maxpool_forward  input (ci,w,h,n), weights (co,ci,3,3), bias (co)
 //                           -> output (co,(w-2)/2,(h-2)/2,n)
 //
-// Training needs each window's maximum to route the gradient. Two ways:
-// - recompute, for a convolution over few input channels (the image itself),
-//   whose 9 x in_channels multiply-adds per output cost less than storing
-//   anything: the backward pass recomputes each image's sums in cache.
-//     conv2d_maxpool_backward_weights  input, weights, bias, output, d_output
-//                                      -> d_weights (co,ci,3,3), d_bias (co)
-//   It computes no input gradient: such a pair reads the network's input.
-// - argmax: the forward pass (conv2d_maxpool_forward_winograd_argmax,
-//   conv2d_maxpool_winograd.cpp) also stores each window's first maximum as
-//   a byte (0..3), a quarter of the pooled map's size.
+// Training's forward pass also stores each window's first maximum as a byte
+// (0..3), a quarter of the pooled map's size, from which the backward
+// kernels route the gradient:
+//   conv2d_maxpool_forward_argmax  input, weights, bias -> (output, argmax (co,pw,ph,n))
+//     (the direct sums; the Winograd one is conv2d_maxpool_forward_winograd_argmax,
+//     conv2d_maxpool_winograd.cpp)
+// - over few input channels (the image itself), from the routed gradient of
+//   the sums; such a pair reads the network's input and computes no input
+//   gradient:
+//     conv2d_maxpool_backward_weights_routed input, argmax, output, d_output
+//                                            -> d_weights (co,ci,3,3), d_bias (co)
+// - over whole vectors of input channels, window by window:
 //     conv2d_maxpool_backward_weights_argmax input, argmax, output, d_output
 //                                            -> d_weights, d_bias
 //     conv2d_maxpool_backward_data_argmax    weights, argmax, output, d_output
 //                                            -> d_input (ci,w,h,n)
 //
-// The argmax pair's backward kernels work per window: a window's gradient
-// reaches one sum of its four, so each window and output channel adds its
-// gradient times a 3x3 patch (of the input, for the weights; of the
-// weights, into the input gradient, for the input's) at the window's argmax,
-// a quarter of the multiply-adds of the sums' full gradient. On a GPU the
+// The window-by-window kernels: a window's gradient reaches one sum of its
+// four, so each window and output channel adds its gradient times a 3x3
+// patch (of the input, for the weights; of the weights, into the input
+// gradient, for the input's) at the window's argmax, a quarter of the
+// multiply-adds of the sums' full gradient. On a GPU the
 // input gradient gathers over that full gradient instead, since the scatter
 // of overlapping patches would race across threads.
 //
@@ -335,60 +337,59 @@ public:
     }
 };
 
-class Conv2DMaxPoolBackwardWeights : public Conv2DMaxPoolBase<Conv2DMaxPoolBackwardWeights> {
+// Training's forward pass of the direct sums: the pooled map and each
+// window's first maximum.
+class Conv2DMaxPoolForwardArgmax : public Conv2DMaxPoolBase<Conv2DMaxPoolForwardArgmax> {
 public:
     Input<Buffer<float>> input{"input", 4};
     Input<Buffer<float>> weights{"weights", 4};
     Input<Buffer<float>> bias{"bias", 1};
+    Output<Func> output{"output", {Float(32), UInt(8)}, 4};  // pooled map, each window's first maximum
+
+    void generate() {
+        define_activation(input, weights, bias);
+        output(co, px, py, n) = Tuple(pooled(px, py), cast<uint8_t>(first_max(px, py)));
+        require_convolution(input, weights, bias);
+        auto buffers = Func(output).output_buffers();
+        require_pooled(buffers[0]);
+        tailor::require_dense_strides(buffers[1], pooled_extents());
+    }
+
+    void schedule() {
+        if (get_auto_schedule()) return;
+        schedule_pooled(output);
+    }
+};
+
+// The weight and bias gradients over the routed gradient of the sums, for
+// any number of input channels (the window-by-window kernel below needs
+// whole vectors of them).
+class Conv2DMaxPoolBackwardWeightsRouted : public Conv2DMaxPoolBase<Conv2DMaxPoolBackwardWeightsRouted> {
+public:
+    Input<Buffer<float>> input{"input", 4};
+    Input<Buffer<uint8_t>> window_argmax{"argmax", 4};
     Input<Buffer<float>> output{"output", 4};
     Input<Buffer<float>> d_output{"d_output", 4};
     Output<Buffer<float>> d_weights{"d_weights", 4};
     Output<Buffer<float>> d_bias{"d_bias", 1};
 
     void generate() {
-        define_activation(input, weights, bias);
-        argmax(co, px, py, n) = first_max(px, py);
+        argmax(co, px, py, n) = cast<int>(window_argmax(co, px, py, n));
         define_routed_gradient(output, d_output);
         define_parameter_gradients(input, output, d_output, d_weights, d_bias);
-        require_convolution(input, weights, bias);
+        require_input(input);
+        require_pooled(window_argmax);
         require_pooled(output);
         require_pooled(d_output);
         require_weights(d_weights);
         require_bias(d_bias);
     }
 
-    // Choices: the weight gradient's, and conv_tile_columns of the
-    // recomputed sums.
+    // Choices: the weight gradient's.
     void schedule() {
         if (get_auto_schedule()) return;
         tailor::ScheduleChoices choices = schedule_choices();
         schedule_parameter_gradients(d_weights, d_bias, input.dim(3).extent(), choices);
-        if (get_target().has_gpu_feature()) {  // the window maxima inline in each dz thread
-            choices.check_all_used();
-            return;
-        }
-        // One image's sums, a row pair at a time, in register tiles of channel
-        // vectors x columns (update stages cannot shift a tile inwards: the
-        // last one is guarded; and a vector per column is left to operands,
-        // or LLVM spills accumulators).
-        const int vec = channel_vector();
-        const int co_tile = tailor::vector_tile(out_channels, vec, tailor::register_tile_vectors(get_target()));
-        const int x_tile = choices.count(
-            "conv_tile_columns", tailor::column_tile(out_width(), co_tile / vec + 1, get_target()), out_width());
-        Var xo("xo"), xi("xi");
-        argmax.compute_at(dz, wy).vectorize(co, vec);
-        conv.compute_at(dz, wy)
-            .split(x, xo, xi, x_tile, TailStrategy::GuardWithIf)
-            .reorder(co, xi, xo, y)
-            .vectorize(co, vec)
-            .unroll(co)
-            .unroll(xi);
-        conv.update()
-            .split(x, xo, xi, x_tile, TailStrategy::GuardWithIf)
-            .reorder(co, xi, r.x, r.y, r.z, xo, y, n)
-            .vectorize(co, vec)
-            .unroll(co)
-            .unroll(xi);
         choices.check_all_used();
     }
 };
@@ -461,6 +462,7 @@ public:
 }  // namespace
 
 HALIDE_REGISTER_GENERATOR(Conv2DMaxPoolForward, conv2d_maxpool_forward)
-HALIDE_REGISTER_GENERATOR(Conv2DMaxPoolBackwardWeights, conv2d_maxpool_backward_weights)
+HALIDE_REGISTER_GENERATOR(Conv2DMaxPoolForwardArgmax, conv2d_maxpool_forward_argmax)
+HALIDE_REGISTER_GENERATOR(Conv2DMaxPoolBackwardWeightsRouted, conv2d_maxpool_backward_weights_routed)
 HALIDE_REGISTER_GENERATOR(Conv2DMaxPoolBackwardWeightsArgmax, conv2d_maxpool_backward_weights_argmax)
 HALIDE_REGISTER_GENERATOR(Conv2DMaxPoolBackwardDataArgmax, conv2d_maxpool_backward_data_argmax)

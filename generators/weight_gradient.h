@@ -1,6 +1,6 @@
 // The CPU schedules of a 3x3 convolution's weight and bias gradients, shared
-// by conv2d_backward_weights and conv2d_maxpool_backward_weights (the bias
-// gradient by halves also by conv2d_backward_weights_winograd):
+// by conv2d_backward_weights and conv2d_maxpool_backward_weights_routed (the
+// bias gradient by halves also by conv2d_backward_weights_winograd):
 //   sum(co, ci, kx, ky) += dz(co, rx, ry, rn) * input(ci, rx + kx, ry + ky, rn)
 // (conv2d_maxpool_backward_weights_argmax uses the batch halves only.)
 #pragma once

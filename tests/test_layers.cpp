@@ -161,32 +161,30 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(layer_references_match_finite_differences, L, AllL
 // Each stored argmax names its window's first maximum in the reference
 // convolution's output.
 BOOST_AUTO_TEST_CASE_TEMPLATE(conv2d_maxpool_argmax_is_the_first_maximum, L, Conv2DMaxPoolLayers) {
-    if constexpr (!L::recomputes) {
-        const int n = 3;
-        L layer(n);
-        BoundParams<typename L::Params> p(31);
-        const auto x = random_floats(L::in.size() * n, 900);
-        std::vector<float> y(L::out.size() * n);
-        layer.forward_train(x.data(), y.data(), n, p.params, StepContext{});
-        const auto params = to_double(p.storage);
-        const Vec convolution = reference::conv2d_forward(support::to_double(x), params[0], params[1], L::in.width,
-                                                          L::in.height, L::in.channels, L::out.channels, L::relu, n);
-        constexpr tailor::Shape conv = tailor::conv2d_output(L::in, L::out.channels);
-        static_assert(tailor::kPoolWindow == 2, "the window below is 2x2");
-        const auto argmax = layer.argmax();
-        for (std::size_t i = 0; i < L::out.size() * n; i++) {
-            const std::size_t c = i % L::out.channels, pixel = i / L::out.channels;
-            const std::size_t px = pixel % L::out.width, py = pixel / L::out.width % L::out.height;
-            const std::size_t image = pixel / (L::out.width * L::out.height);
-            auto at = [&](std::size_t dx, std::size_t dy) {
-                return convolution[((image * conv.height + 2 * py + dy) * conv.width + 2 * px + dx) * conv.channels +
-                                   c];
-            };
-            const double values[4] = {at(0, 0), at(1, 0), at(0, 1), at(1, 1)};
-            const int first = static_cast<int>(std::max_element(values, values + 4) - values);
-            if (argmax[i] != first) {
-                BOOST_FAIL(layer_name<L>() << ": argmax " << int(argmax[i]) << " at " << i << ", expected " << first);
-            }
+    const int n = 3;
+    L layer(n);
+    BoundParams<typename L::Params> p(31);
+    const auto x = random_floats(L::in.size() * n, 900);
+    std::vector<float> y(L::out.size() * n);
+    layer.forward_train(x.data(), y.data(), n, p.params, StepContext{});
+    const auto params = to_double(p.storage);
+    const Vec convolution = reference::conv2d_forward(support::to_double(x), params[0], params[1], L::in.width,
+                                                      L::in.height, L::in.channels, L::out.channels, L::relu, n);
+    constexpr tailor::Shape conv = tailor::conv2d_output(L::in, L::out.channels);
+    static_assert(tailor::kPoolWindow == 2, "the window below is 2x2");
+    const auto argmax = layer.argmax();
+    for (std::size_t i = 0; i < L::out.size() * n; i++) {
+        const std::size_t c = i % L::out.channels, pixel = i / L::out.channels;
+        const std::size_t px = pixel % L::out.width, py = pixel / L::out.width % L::out.height;
+        const std::size_t image = pixel / (L::out.width * L::out.height);
+        auto at = [&](std::size_t dx, std::size_t dy) {
+            return convolution[((image * conv.height + 2 * py + dy) * conv.width + 2 * px + dx) * conv.channels +
+                               c];
+        };
+        const double values[4] = {at(0, 0), at(1, 0), at(0, 1), at(1, 1)};
+        const int first = static_cast<int>(std::max_element(values, values + 4) - values);
+        if (argmax[i] != first) {
+            BOOST_FAIL(layer_name<L>() << ": argmax " << int(argmax[i]) << " at " << i << ", expected " << first);
         }
     }
 }

@@ -171,12 +171,8 @@ bool cpu_kernel_kind(const std::string &generator, const Params &params, int bat
     } else if (generator == "conv2d_backward_weights") {
         kind = {{input, output, output}, {weights, bias}, {co_vectors, in_channel_tile}, {all_taps}, {},
                 gradient_tile_fits};
-    } else if (generator == "conv2d_maxpool_backward_weights") {
-        kind = {{input, weights, bias, pooled, pooled},
-                {weights, bias},
-                {co_vectors, in_channel_tile},
-                {all_taps, {"conv_tile_columns", range(1, ow)}},
-                {},
+    } else if (generator == "conv2d_maxpool_backward_weights_routed") {
+        kind = {{input, argmax, pooled, pooled}, {weights, bias}, {co_vectors, in_channel_tile}, {all_taps}, {},
                 gradient_tile_fits};
     } else if (generator == "conv2d_maxpool_backward_weights_argmax") {
         kind = {{input, argmax, pooled, pooled}, {weights, bias},
@@ -209,9 +205,10 @@ bool cpu_kernel_kind(const std::string &generator, const Params &params, int bat
         if (batch < tailor::kConvWinogradBatch) return false;
         kind = {{input, output, output}, {weights, bias},
                 {co_vectors, {"tile_in_channels", range(1, std::min(ci, 16))}}, {}, {}, channel_tile_fits};
-    } else if (generator == "conv2d_maxpool_forward") {
+    } else if (generator == "conv2d_maxpool_forward" || generator == "conv2d_maxpool_forward_argmax") {
         kind = {{input, weights, bias}, {pooled}, {co_vectors, {"tile_columns", range(1, pw)}}, {}, {image_tasks},
                 pooled_tile_fits};
+        if (generator == "conv2d_maxpool_forward_argmax") kind.outputs.push_back(argmax);
     } else {
         return false;
     }

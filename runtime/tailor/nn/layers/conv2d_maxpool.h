@@ -3,14 +3,16 @@
 // never stored, and its outputs that pooling drops are never computed.
 //   (ci,w,h) -> (co,(w-2)/2,(h-2)/2)
 // Kernels: generators/conv2d_maxpool.cpp. The architecture compiler fuses the
-// pair and chooses Recomputes (cmake/layers/conv2d_maxpool.cmake). Training
-// needs each window's maximum to route the gradient:
-// - Recomputes: the backward pass recomputes each image's convolution, and
-//   computes no input gradient (so the layer must come first);
-// - otherwise forward_train stores each window's argmax, a byte, in the
-//   layer's own buffer, which backward reads; and both forward passes run
-//   Winograd's F(2x2, 3x3) on weights transformed once per change of the
-//   parameters (generators/conv2d_maxpool_winograd.cpp).
+// pair and chooses First (cmake/layers/conv2d_maxpool.cmake). forward_train
+// stores each window's argmax, a byte, in the layer's own buffer, from which
+// backward routes the gradient:
+// - First (the network's first pair, over few channels): the direct sums, and
+//   weight gradients over the routed gradient; no input gradient (the layer
+//   must come first);
+// - otherwise both forward passes run Winograd's F(2x2, 3x3) on weights
+//   transformed once per change of the parameters
+//   (generators/conv2d_maxpool_winograd.cpp), and the gradients go window by
+//   window.
 #pragma once
 
 #include "tailor/nn/layers/conv2d.h"
@@ -24,35 +26,33 @@ namespace tailor {
 struct Conv2DMaxPoolTag {};
 
 // Kernel bindings, specialised in the generated architectures.h: forward,
-// and backward_weights (Recomputes) or backward_weights_argmax,
-// backward_data_argmax, winograd_weights, forward_winograd and
-// forward_winograd_argmax.
-template <int W, int H, int CI, int CO, bool Relu, bool Recomputes>
+// and forward_argmax and backward_weights_routed (First) or
+// backward_weights_argmax, backward_data_argmax, winograd_weights,
+// forward_winograd and forward_winograd_argmax.
+template <int W, int H, int CI, int CO, bool Relu, bool First>
 struct Conv2DMaxPoolKernels;
 
-template <int W, int H, int CI, int CO, bool Relu, bool Recomputes>
+template <int W, int H, int CI, int CO, bool Relu, bool First>
 class Conv2DMaxPool : public Conv2DShape<W, H, CI, CO> {
     using Convolution = Conv2DShape<W, H, CI, CO>;
     using Convolution::input, Convolution::weights, Convolution::bias;
 
 public:
     using Tag = Conv2DMaxPoolTag;
-    using Kernels = Conv2DMaxPoolKernels<W, H, CI, CO, Relu, Recomputes>;
+    using Kernels = Conv2DMaxPoolKernels<W, H, CI, CO, Relu, First>;
     using typename Convolution::Params;
     static constexpr bool relu = Relu;
-    static constexpr bool recomputes = Recomputes;
+    static constexpr bool first = First;
     static constexpr Shape in = Convolution::in;
     static constexpr Shape out = maxpool_output(Convolution::out);
     static constexpr std::array rows{LayerRow{"Conv2D", "conv2d", Convolution::out, Relu},
                                      LayerRow{"MaxPooling2D", "max_pooling2d", out}};
-    static constexpr bool computes_input_gradient = !Recomputes;
+    static constexpr bool computes_input_gradient = !First;
 
-    explicit Conv2DMaxPool(int max_batch) {
-        if constexpr (!Recomputes) argmax_.assign(out.size() * max_batch);
-    }
+    explicit Conv2DMaxPool(int max_batch) { argmax_.assign(out.size() * max_batch); }
 
     const float *forward(const float *x, float *y, int n, const Params &p) {
-        if constexpr (Recomputes) {
+        if constexpr (First) {
             forward_direct(x, y, n, p);
         } else {
             check_kernel(Kernels::forward_winograd(input(x, n), transformed(p), bias(p.bias.data), pooled(y, n)),
@@ -66,7 +66,7 @@ public:
     // they are for weights at another address.
     void parameters_changed() { winograd_.stale(); }
 
-    // The direct sums' inference pass (Recomputes' forward), for tests and
+    // The direct sums' inference pass (First's forward), for tests and
     // benchmarks.
     void forward_direct(const float *x, float *y, int n, const Params &p) {
         check_kernel(Kernels::forward(input(x, n), weights(p.weights.data), bias(p.bias.data), pooled(y, n)),
@@ -74,8 +74,11 @@ public:
     }
 
     const float *forward_train(const float *x, float *y, int n, const Params &p, const StepContext &) {
-        if constexpr (Recomputes) {
-            return forward(x, y, n, p);
+        if constexpr (First) {
+            check_kernel(Kernels::forward_argmax(input(x, n), weights(p.weights.data), bias(p.bias.data),
+                                                 pooled(y, n), pooled(argmax_.data(), n)),
+                         "conv2d_maxpool_forward_argmax");
+            return y;
         } else {
             check_kernel(Kernels::forward_winograd_argmax(input(x, n), transformed(p), bias(p.bias.data),
                                                           pooled(y, n), pooled(argmax_.data(), n)),
@@ -86,20 +89,20 @@ public:
 
     const float *backward(const float *x, const float *y, const float *dy, float *dx, int n, const Params &p,
                           Params &grads, const StepContext &) {
-        backward_weights(x, y, dy, n, p, grads);
-        if constexpr (!Recomputes) {
+        backward_weights(x, y, dy, n, grads);
+        if constexpr (!First) {
             if (dx) backward_data(y, dy, dx, n, p);
         }
         return dx;
     }
 
     // The two halves of backward, apart for the benchmarks.
-    void backward_weights(const float *x, const float *y, const float *dy, int n, const Params &p, Params &grads) {
-        if constexpr (Recomputes) {
-            check_kernel(Kernels::backward_weights(input(x, n), weights(p.weights.data), bias(p.bias.data),
-                                                   pooled(y, n), pooled(dy, n), weights(grads.weights.data),
-                                                   bias(grads.bias.data)),
-                         "conv2d_maxpool_backward_weights");
+    void backward_weights(const float *x, const float *y, const float *dy, int n, Params &grads) {
+        if constexpr (First) {
+            check_kernel(Kernels::backward_weights_routed(input(x, n), pooled(argmax_.data(), n), pooled(y, n),
+                                                          pooled(dy, n), weights(grads.weights.data),
+                                                          bias(grads.bias.data)),
+                         "conv2d_maxpool_backward_weights_routed");
         } else {
             check_kernel(Kernels::backward_weights_argmax(input(x, n), pooled(argmax_.data(), n), pooled(y, n),
                                                           pooled(dy, n), weights(grads.weights.data),
@@ -108,7 +111,7 @@ public:
         }
     }
     void backward_data(const float *y, const float *dy, float *dx, int n, const Params &p)
-        requires(!Recomputes)
+        requires(!First)
     {
         check_kernel(Kernels::backward_data_argmax(weights(p.weights.data), pooled(argmax_.data(), n), pooled(y, n),
                                                    pooled(dy, n), input(dx, n)),
