@@ -19,6 +19,7 @@
 #include <CLI/CLI.hpp>
 
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 
 namespace {
@@ -83,10 +84,13 @@ int main(int argc, char **argv) {
         std::cerr << "tailor: " << e.what() << "\n";
         return 128 + e.signal();
     } catch (const tailor::Error &e) {
-        std::cerr << "tailor: error: " << e.what() << "\n";
+        std::cerr << "tailor: error: " << tailor::one_line(e.what()) << "\n";
+        return 1;
+    } catch (const std::filesystem::filesystem_error &e) {
+        std::cerr << "tailor: error: " << tailor::one_line(e.path1().string() + ": " + e.code().message()) << "\n";
         return 1;
     } catch (const std::exception &e) {
-        std::cerr << "tailor: error: " << e.what() << "\n";
+        std::cerr << "tailor: error: " << tailor::one_line(e.what()) << "\n";
         return 1;
     }
 }

@@ -8,6 +8,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cmath>
@@ -197,6 +198,46 @@ BOOST_AUTO_TEST_CASE(checkpoints_with_unusable_settings_are_refused) {
     huge_batch.settings.batch = int64_t{1} << 40;
     tailor::save_checkpoint(dir / "batch.tlr", huge_batch);
     expect_refused(dir / "batch.tlr", "--batch must be between 1 and 8192");
+    auto bogus_recipe = sample(*model);
+    bogus_recipe.settings.recipe = "bogus";
+    tailor::save_checkpoint(dir / "recipe.tlr", bogus_recipe);
+    expect_refused(dir / "recipe.tlr", "unknown --recipe");
+}
+
+BOOST_AUTO_TEST_CASE(checkpoints_with_impossible_contents_are_refused) {
+    // Training stops before a non-finite value reaches a checkpoint.
+    ScratchDirectory dir;
+    const auto model = tailor::make_model("mlp", 1);
+    auto nan_weight = sample(*model);
+    nan_weight.parameters[7] = std::nanf("");
+    tailor::save_checkpoint(dir / "weight.tlr", nan_weight);
+    expect_refused(dir / "weight.tlr", "parameters hold NaN or infinity");
+    auto infinite_moment = sample(*model);
+    infinite_moment.adam.v[3] = INFINITY;
+    tailor::save_checkpoint(dir / "moment.tlr", infinite_moment);
+    expect_refused(dir / "moment.tlr", "Adam second moments hold NaN or infinity");
+    auto unknown = sample(*model);
+    unknown.settings.architecture = "mlp\x1b[2J";
+    tailor::save_checkpoint(dir / "arch.tlr", unknown);
+    expect_refused(dir / "arch.tlr", "holds an architecture this tailor does not know");
+    auto overdone = sample(*model);
+    overdone.settings.epochs = overdone.epochs_done - 1;
+    tailor::save_checkpoint(dir / "epochs.tlr", overdone);
+    expect_refused(dir / "epochs.tlr", "holds more epochs than its settings train");
+}
+
+BOOST_AUTO_TEST_CASE(saving_through_a_planted_link_never_writes_its_target) {
+    // Another user plants a link where the temporary file will be.
+    ScratchDirectory dir;
+    files::write_text(dir / "victim", "precious");
+    const std::string path = dir / "run.tlr";
+    std::filesystem::create_symlink(dir / "victim", path + ".tmp." + std::to_string(getpid()));
+    const auto model = tailor::make_model("mlp", 1);
+    tailor::save_checkpoint(path, sample(*model));
+    const auto victim = files::read_bytes(dir / "victim");
+    BOOST_TEST(std::string(victim.begin(), victim.end()) == "precious");
+    BOOST_TEST(std::filesystem::is_regular_file(std::filesystem::symlink_status(path)));
+    BOOST_TEST(tailor::load_checkpoint(path).parameters == sample(*model).parameters);
 }
 
 BOOST_AUTO_TEST_CASE(checkpoint_of_another_architecture_is_refused) {

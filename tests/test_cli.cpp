@@ -129,6 +129,22 @@ BOOST_AUTO_TEST_CASE(bad_inputs_are_one_line_errors) {
                    (dir / "pipe.csv") + ": is not a regular file");
 }
 
+BOOST_AUTO_TEST_CASE(quotes_in_paths_reach_no_shell_and_links_are_not_followed) {
+    ScratchDirectory dir;
+    // gnuplot once read the report's paths inside its quotes.
+    const Result r = tailor_run(dir, "train --limit 50 --epochs 1 --test-limit 20 --out '" +
+                                         std::string("it'\\''s") + "'", "cd " + dir.path.string() + " &&");
+    BOOST_TEST(r.status == 0, r.err);
+    BOOST_TEST(std::filesystem::exists(dir / "it's/report.html"));
+    BOOST_TEST(std::filesystem::exists(dir / "it's/report/training_curves.png"), r.err);
+    files::write_text(dir / "victim", "precious");
+    std::filesystem::create_directories(dir / "locked");
+    std::filesystem::create_symlink(dir / "victim", dir / "locked/lock");
+    expect_failure(dir, "train --limit 10 --epochs 1 --skip-test --out " + (dir / "locked"), "symbolic links");
+    const auto victim = files::read_bytes(dir / "victim");
+    BOOST_TEST(std::string(victim.begin(), victim.end()) == "precious");
+}
+
 BOOST_AUTO_TEST_CASE(train_then_evaluate_on_csv_data) {
     // A small Kaggle-layout data set written here: the whole program path,
     // train, checkpoint, evaluate, on files the test controls.

@@ -20,9 +20,15 @@ namespace {
 // Photos decoded and held before they go through the network together.
 constexpr int kBatch = 64;
 
+void report_failure(const std::string &message, int &failed) {
+    std::cerr << "tailor: error: " << one_line(message) << "\n";
+    failed++;
+}
+
 // The files to classify: each file given, and each directory's PNG and JPEG
-// files by name.
-std::vector<std::string> image_paths(const std::vector<std::string> &inputs) {
+// files by name. A directory that cannot be listed, or holds none, is a
+// failure; the other inputs are still classified.
+std::vector<std::string> image_paths(const std::vector<std::string> &inputs, int &failed) {
     std::vector<std::string> paths;
     for (const auto &input : inputs) {
         std::error_code ec;
@@ -37,7 +43,11 @@ std::vector<std::string> image_paths(const std::vector<std::string> &inputs) {
             std::transform(extension.begin(), extension.end(), extension.begin(), ::tolower);
             if (extension == ".png" || extension == ".jpg" || extension == ".jpeg") found.push_back(it->path());
         }
-        if (ec) throw file_error(input, "cannot list the directory: " + ec.message());
+        if (ec) {
+            report_failure(input + ": cannot list the directory: " + ec.message(), failed);
+        } else if (found.empty()) {
+            report_failure(input + ": holds no .png, .jpg or .jpeg files", failed);
+        }
         std::sort(found.begin(), found.end());
         paths.insert(paths.end(), found.begin(), found.end());
     }
@@ -119,12 +129,12 @@ CLI::App &add_predict_command(CLI::App &app, PredictOptions &options) {
 
 int run_predict(const PredictOptions &options) {
     const Classifier classifier(options.checkpoint_path);
-    const std::vector<std::string> paths = image_paths(options.inputs);
+    int failed = 0;
+    const std::vector<std::string> paths = image_paths(options.inputs, failed);
 
     Printer printer(options.format, options.top);
     std::vector<float> images, probabilities(static_cast<std::size_t>(kBatch) * kClasses);
     std::vector<std::string> batch;
-    int failed = 0;
     const auto classify = [&] {
         if (batch.empty()) return;
         classifier.classify(images.data(), batch.size(), probabilities.data());
@@ -138,13 +148,14 @@ int run_predict(const PredictOptions &options) {
             images.insert(images.end(), input.begin(), input.end());
             batch.push_back(path);
         } catch (const Error &e) {  // the others are still classified
-            std::cerr << "tailor: error: " << e.what() << "\n";
-            failed++;
+            report_failure(e.what(), failed);
+        } catch (const std::bad_alloc &) {
+            report_failure(path + ": not enough memory to decode it", failed);
         }
         if (static_cast<int>(batch.size()) == kBatch) classify();
     }
     classify();
-    if (failed > 0) std::cerr << "tailor: " << failed << " of " << paths.size() << " images could not be read\n";
+    if (failed > 0) std::cerr << "tailor: " << failed << " of the inputs could not be classified\n";
     return failed > 0 ? 1 : 0;
 }
 

@@ -105,12 +105,17 @@ def broken_files(work, good):
         "bomb.png": b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 100000, 100000, 8, 0, 0, 0, 0))
         + png_chunk(b"IEND", b""),
         "truncated.jpg": cv2.imencode(".jpg", np.zeros((64, 64), np.uint8))[1].tobytes()[:300],
+        # A strip longer than any photo's side (resizing costs its square).
+        "strip.png": b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1000000, 8, 0, 0, 0, 0))
+        + png_chunk(b"IEND", b""),
     }
     paths = []
     for name, data in files.items():
         paths.append(os.path.join(work, name))
         with open(paths[-1], "wb") as f:
             f.write(data)
+    paths.append(os.path.join(work, "no_photos"))  # a directory without any
+    os.makedirs(paths[-1], exist_ok=True)
     return paths
 
 

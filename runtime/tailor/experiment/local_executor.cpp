@@ -30,7 +30,7 @@ pid_t start_process(const std::string &binary, const std::vector<std::string> &a
     for (int core : cores) CPU_SET(core, &set);
     sched_setaffinity(0, sizeof set, &set);
     setenv("HL_NUM_THREADS", std::to_string(cores.size()).c_str(), 1);
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
     if (fd >= 0) {
         dup2(fd, STDOUT_FILENO);
         dup2(fd, STDERR_FILENO);

@@ -19,11 +19,11 @@ namespace {
 constexpr std::size_t kMaxPhotoBytes = std::size_t{64} << 20;
 
 void check_dimensions(const std::string &path, std::size_t width, std::size_t height) {
-    if (width == 0 || height == 0 || width > kMaxPhotoPixels || height > kMaxPhotoPixels ||
+    if (width == 0 || height == 0 || width > kMaxPhotoSide || height > kMaxPhotoSide ||
         width * height > kMaxPhotoPixels) {
         throw file_error(path, "claims " + std::to_string(width) + "x" + std::to_string(height) +
-                                   " pixels, more than tailor decodes (" + std::to_string(kMaxPhotoPixels) +
-                                   ") or none");
+                                   " pixels: none, or more than tailor decodes (" + std::to_string(kMaxPhotoPixels) +
+                                   ", at most " + std::to_string(kMaxPhotoSide) + " a side)");
     }
 }
 

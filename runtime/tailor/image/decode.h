@@ -23,6 +23,9 @@ struct Photo {
 // The most pixels a photo may have (a 64-megapixel camera's): a header
 // claiming more is refused before anything is allocated.
 constexpr std::size_t kMaxPhotoPixels = std::size_t{1} << 26;
+// The longest side a photo may have (JPEG's own limit): resizing a thin
+// strip costs its long side squared, so a 1x1000000 PNG is refused too.
+constexpr std::size_t kMaxPhotoSide = 65535;
 
 // PNG or JPEG, told apart by their first bytes, not by the file's name.
 Photo decode_photo(const std::string &path);

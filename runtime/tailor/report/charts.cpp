@@ -1,33 +1,58 @@
 #include "tailor/report/charts.h"
 
+#include "tailor/util/atomic_file.h"
 #include "tailor/util/error.h"
-
-#include <sys/wait.h>
+#include "tailor/util/read_file.h"
+#include "tailor/util/subprocess.h"
 
 #include <algorithm>
-#include <cstdio>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <sstream>
 
 namespace tailor {
 namespace {
 
-// Runs a gnuplot script that writes `png` to a temporary name, then renames
-// it, so a failed plot leaves no half-written image.
-void run_gnuplot(const std::string &png, const std::string &script) {
-    const std::string temporary = png + ".tmp.png";
-    FILE *pipe = popen("gnuplot 2>&1", "w");
-    if (!pipe) throw file_error(png, "cannot start gnuplot");
-    const std::string full = "set terminal pngcairo enhanced font 'sans,10' size 900,420\nset output '" +
-                             temporary + "'\nset encoding utf8\n" + script + "\nset output\n";
-    std::fwrite(full.data(), 1, full.size(), pipe);
-    const int status = pclose(pipe);
-    if (status != 0 || !std::filesystem::exists(temporary)) {
-        std::filesystem::remove(temporary);
-        throw file_error(png, "gnuplot could not draw it");
+constexpr std::size_t kMaxChartBytes = std::size_t{64} << 20;
+
+// A private folder whose path gnuplot can be given verbatim (only safe
+// characters), removed with everything in it when done.
+class ChartFolder {
+public:
+    explicit ChartFolder(const std::string &png) {
+        char pattern[] = "/tmp/tailor-chart-XXXXXX";
+        if (!mkdtemp(pattern)) {
+            throw file_error(png, std::string("cannot draw it: no temporary folder: ") + std::strerror(errno));
+        }
+        path_ = pattern;
     }
-    std::filesystem::rename(temporary, png);
+    ~ChartFolder() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    ChartFolder(const ChartFolder &) = delete;
+    ChartFolder &operator=(const ChartFolder &) = delete;
+    std::string file(const char *name) const { return path_ + "/" + name; }
+
+private:
+    std::string path_;
+};
+
+// Runs a gnuplot script that draws into a private folder, then writes `png`
+// atomically: neither the script nor a shell ever sees the user's path, and
+// a failed plot leaves no half-written image.
+void run_gnuplot(const std::string &png, const std::string &script) {
+    const ChartFolder folder(png);
+    const std::string drawn = folder.file("chart.png"), commands = folder.file("chart.gp");
+    write_file_atomically(commands, "set terminal pngcairo enhanced font 'sans,10' size 900,420\nset output '" +
+                                        drawn + "'\nset encoding utf8\n" + script + "\nset output\n");
+    const CommandResult result = run_command({"gnuplot", commands});
+    if (!result.started || result.status != 0 || !std::filesystem::exists(drawn)) {
+        throw file_error(png, "gnuplot could not draw it (" + failure_summary(result) + ")");
+    }
+    write_file_atomically(png, read_small_file(drawn, kMaxChartBytes, "a chart"));
 }
 
 std::string quoted(const std::string &text) {

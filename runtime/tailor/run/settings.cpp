@@ -1,6 +1,7 @@
 #include "tailor/run/settings.h"
 
 #include "tailor/run/augmentation.h"
+#include "tailor/run/recipes.h"
 #include "tailor/util/error.h"
 
 #include <algorithm>
@@ -49,7 +50,8 @@ void check_settings(const TrainSettings &s) {
     require(std::isfinite(s.learning_rate) && s.learning_rate > 0, "--lr must be a positive number");
     require(s.beta1 >= 0 && s.beta1 < 1 && s.beta2 >= 0 && s.beta2 < 1, "Adam's betas must be in [0, 1)");
     require(std::isfinite(s.epsilon) && s.epsilon > 0, "Adam's epsilon must be a positive number");
-    require(s.dropout_rate < 1, "--dropout must be below 1");
+    require((s.dropout_rate == -1 || s.dropout_rate >= 0) && s.dropout_rate < 1,  // -1: as declared
+            "--dropout must be in [0, 1)");
     require(s.noise_stddev <= 10, "--noise-stddev must be at most 10");
     require(s.validation_fraction >= 0 && s.validation_fraction < 1, "--validation-split must be in [0, 1)");
     require(s.train_limit >= 0 && s.test_limit >= 0, "--limit and --test-limit must not be negative");
@@ -60,6 +62,10 @@ void check_settings(const TrainSettings &s) {
     require(s.augment_flip >= 0 && s.augment_flip <= 1, "--flip must be a probability");
     require(s.erase_size >= 0 && s.erase_size <= 28, "--erase-size must be between 0 and 28 pixels");
     require(s.erase_probability >= 0 && s.erase_probability <= 1, "--erase must be a probability");
+    require(s.validation_order == "shuffled" || s.validation_order == "last",
+            "the validation split must be 'shuffled' or 'last'");
+    const auto recipes = recipe_names();
+    require(std::find(recipes.begin(), recipes.end(), s.recipe) != recipes.end(), "unknown --recipe");
     tta_transforms(s.tta);           // throws for an unknown name
     step_learning_rate(s, 0, 0, 1);  // likewise for the schedule
 }

@@ -1,12 +1,15 @@
 #include "tailor/train/checkpoint.h"
 
+#include "tailor/nn/model.h"
 #include "tailor/util/atomic_file.h"
 #include "tailor/util/error.h"
 #include "tailor/util/read_file.h"
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstring>
 #include <span>
 #include <type_traits>
@@ -83,6 +86,14 @@ private:
     const uint8_t *data_;
     std::size_t size_, at_ = 0;
 };
+
+// Training stops before a non-finite value reaches a checkpoint, so one is
+// corruption (or a forgery), not a state to resume or classify with.
+void check_finite(const Reader &r, const std::vector<float> &values, const std::string &what) {
+    if (!std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); })) {
+        r.fail(what + " hold NaN or infinity");
+    }
+}
 
 uint32_t crc_of(const void *data, std::size_t size) {
     return static_cast<uint32_t>(crc32(0L, static_cast<const Bytef *>(data), static_cast<uInt>(size)));
@@ -181,6 +192,18 @@ Checkpoint load_checkpoint(const std::string &path) {
         check_settings(c.settings);
     } catch (const Error &e) {
         r.fail(std::string("holds settings tailor cannot use: ") + e.what());
+    }
+    const auto architectures = architecture_names();
+    if (std::find(architectures.begin(), architectures.end(), c.settings.architecture) == architectures.end()) {
+        r.fail("holds an architecture this tailor does not know");
+    }
+    if (c.epochs_done > c.settings.epochs) r.fail("holds more epochs than its settings train");
+    check_finite(r, c.parameters, "parameters");
+    check_finite(r, c.averaged, "averaged parameters");
+    check_finite(r, c.adam.m, "Adam first moments");
+    check_finite(r, c.adam.v, "Adam second moments");
+    if (std::any_of(c.adam.v.begin(), c.adam.v.end(), [](float v) { return v < 0; })) {
+        r.fail("Adam second moments are negative");
     }
     return c;
 }

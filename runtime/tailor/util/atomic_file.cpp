@@ -46,7 +46,10 @@ void remove_abandoned_temporaries(const std::string &directory, int levels_below
 
 void write_file_atomically(const std::string &path, std::string_view content) {
     const std::string temporary = path + std::string(kTemporaryMark) + std::to_string(getpid());
-    const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    // A new file, never one found there: a link planted under this name
+    // would otherwise redirect the write to its target.
+    unlink(temporary.c_str());
+    const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) throw file_error(path, std::string("cannot write: ") + std::strerror(errno));
     std::size_t written = 0;
     while (written < content.size()) {

@@ -30,7 +30,7 @@ DirectoryLock::DirectoryLock(const std::string &directory) {
         throw file_error(directory, "cannot create the output directory" + (ec ? ": " + ec.message() : ""));
     }
     const std::string path = (std::filesystem::path(directory) / "lock").string();
-    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);  // never a link's target
     if (fd_ < 0) throw file_error(directory, std::string("cannot write in the output directory: ") + std::strerror(errno));
     if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
         const std::string holder = errno == EWOULDBLOCK ? holder_of(fd_) : "";
