@@ -4,6 +4,7 @@
 #include "files.h"
 
 #include "tailor/train/checkpoint.h"
+#include "tailor/util/atomic_file.h"
 #include "tailor/util/error.h"
 
 #include <boost/test/unit_test.hpp>
@@ -238,6 +239,19 @@ BOOST_AUTO_TEST_CASE(saving_through_a_planted_link_never_writes_its_target) {
     BOOST_TEST(std::string(victim.begin(), victim.end()) == "precious");
     BOOST_TEST(std::filesystem::is_regular_file(std::filesystem::symlink_status(path)));
     BOOST_TEST(tailor::load_checkpoint(path).parameters == sample(*model).parameters);
+}
+
+BOOST_AUTO_TEST_CASE(a_set_of_files_is_replaced_whole_or_not_at_all) {
+    ScratchDirectory dir;
+    files::write_text(dir / "a.csv", "old");
+    BOOST_CHECK_THROW(tailor::write_files_atomically({{dir / "a.csv", "new"}, {dir / "missing/b.csv", "new"}}),
+                      tailor::Error);
+    const auto a = files::read_bytes(dir / "a.csv");
+    BOOST_TEST(std::string(a.begin(), a.end()) == "old");
+    BOOST_TEST(std::distance(std::filesystem::directory_iterator(dir.path), {}) == 1, "no temporary left");
+    tailor::write_files_atomically({{dir / "a.csv", "new"}, {dir / "b.csv", "new"}});
+    const auto b = files::read_bytes(dir / "b.csv");
+    BOOST_TEST(std::string(b.begin(), b.end()) == "new");
 }
 
 BOOST_AUTO_TEST_CASE(checkpoint_of_another_architecture_is_refused) {

@@ -87,6 +87,12 @@ BOOST_AUTO_TEST_CASE(bad_flags_are_one_line_errors) {
     expect_failure(dir, "experiment --grid-lr 0.001,nan --preset grid --out " + (dir / "exp"), "--grid-lr");
     expect_failure(dir, "experiment --grid-dropout inf --preset grid --out " + (dir / "exp"), "--grid-dropout");
     expect_failure(dir, "train --lr-schedule step", "--lr-schedule");
+    // CLI11 alone wraps -1, saturates 2^64 and reads 0x10 as 16.
+    for (const char *flag : {"--seed -1", "--seed 18446744073709551616", "--lr 0x10", "--out ''"}) {
+        expect_failure(dir, std::string("train ") + flag, std::string(flag).substr(0, std::string(flag).find(' ')));
+    }
+    expect_failure(dir, "experiment --arch cnn1,cnn1 --seeds 1 --out " + (dir / "exp"), "--arch: a value repeats");
+    expect_failure(dir, "experiment --preset table1 --preset table1 --out " + (dir / "exp"), "--preset: a value repeats");
     expect_failure(dir, "train --arch resnet --out " + (dir / "run"), "unknown architecture 'resnet'");
     expect_failure(dir, "evaluate", "--checkpoint");
     expect_failure(dir, "experiment --out " + (dir / "exp"), "nothing to run");
@@ -143,6 +149,16 @@ BOOST_AUTO_TEST_CASE(quotes_in_paths_reach_no_shell_and_links_are_not_followed) 
     expect_failure(dir, "train --limit 10 --epochs 1 --skip-test --out " + (dir / "locked"), "symbolic links");
     const auto victim = files::read_bytes(dir / "victim");
     BOOST_TEST(std::string(victim.begin(), victim.end()) == "precious");
+}
+
+BOOST_AUTO_TEST_CASE(resume_repeats_the_runs_flags_but_refuses_new_ones) {
+    ScratchDirectory dir;
+    const std::string run = "train --limit 60 --test-limit 10 --skip-test --seed 5 --out " + (dir / "run");
+    BOOST_REQUIRE(tailor_run(dir, run + " --epochs 2").status == 0);
+    // An experiment resumes its runs with all their flags again.
+    BOOST_TEST(tailor_run(dir, run + " --epochs 2 --resume").status == 0);
+    expect_failure(dir, run + " --epochs 2 --resume --batch 64", "the run has batch 32, the flags ask for 64");
+    expect_failure(dir, run + " --epochs 1 --resume", "already holds 2 epochs");
 }
 
 BOOST_AUTO_TEST_CASE(train_then_evaluate_on_csv_data) {

@@ -3,6 +3,7 @@
 #include "tailor/train/evaluate.h"
 #include "tailor/run/split.h"
 
+#include <charconv>
 #include <cmath>
 #include <functional>
 #include <iostream>
@@ -27,11 +28,16 @@ void add_data_option(CLI::App &command, std::vector<std::string> &data) {
 
 namespace {
 
+// Decimal notation only: strtod would also read 0x10 (16) and "infinity".
+bool is_decimal(const std::string &text) {
+    return !text.empty() && text.find_first_not_of("0123456789.eE+-") == std::string::npos;
+}
+
 CLI::Validator finite_check(const std::string &description, std::function<bool(double)> accepts) {
     return CLI::Validator(
         [accepts](std::string &text) -> std::string {
             double value = 0;
-            if (!CLI::detail::lexical_cast(text, value)) return "'" + text + "' is not a number";
+            if (!is_decimal(text) || !CLI::detail::lexical_cast(text, value)) return "'" + text + "' is not a number";
             if (!std::isfinite(value) || !accepts(value)) return "'" + text + "' is out of range";
             return {};
         },
@@ -48,6 +54,23 @@ CLI::Validator finite_range(double min, double max) {
 
 CLI::Validator finite_positive() {
     return finite_check("POSITIVE", [](double value) { return value > 0; });
+}
+
+CLI::Validator unsigned_64() {
+    return CLI::Validator(
+        [](std::string &text) -> std::string {
+            uint64_t value = 0;
+            const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+            if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+                return "'" + text + "' is not a whole number from 0 to 18446744073709551615";
+            }
+            return {};
+        },
+        "UINT64");
+}
+
+CLI::Validator non_empty_path() {
+    return CLI::Validator([](std::string &text) { return text.empty() ? std::string("an empty path") : ""; }, "PATH");
 }
 
 void evaluate_and_report(Model &model, const DataSplit &data, const TrainSettings &settings,

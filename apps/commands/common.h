@@ -22,6 +22,10 @@ void add_data_option(CLI::App &command, std::vector<std::string> &data);
 // also refuse nan and inf.
 CLI::Validator finite_range(double min, double max);
 CLI::Validator finite_positive();
+// A whole number that fits 64 bits, in decimal (CLI11 wraps -1 and
+// saturates larger values); and a path that is not empty.
+CLI::Validator unsigned_64();
+CLI::Validator non_empty_path();
 
 // Evaluates on the run's training split (the images it learned from, as the
 // report's "train accuracy" does) and on the test set, whose images are each

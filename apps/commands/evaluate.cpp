@@ -28,7 +28,8 @@ CLI::App &add_evaluate_command(CLI::App &app, EvaluateOptions &options) {
     command.add_option("--checkpoint", options.checkpoint_path, "Checkpoint file (checkpoint.tlr)")->required();
     add_data_option(command, options.data_sources);
     command.add_option("--out", options.out_directory, "Where to write the results")
-        ->default_str("the run directory for checkpoint.tlr, else DIR/<name> beside the checkpoint");
+        ->default_str("the run directory for checkpoint.tlr, else DIR/<name> beside the checkpoint")
+        ->check(non_empty_path());
     command.add_option("--batch", options.batch, "Images per forward pass")
         ->capture_default_str()
         ->check(CLI::Range(int64_t{1}, int64_t{8192}));

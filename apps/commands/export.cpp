@@ -1,5 +1,6 @@
 // tailor export: a checkpoint's network as an ONNX model.
 #include "commands/commands.h"
+#include "commands/common.h"
 
 #include "tailor/export/onnx.h"
 #include "tailor/train/checkpoint.h"
@@ -12,7 +13,7 @@ namespace tailor::commands {
 CLI::App &add_export_command(CLI::App &app, ExportOptions &options) {
     auto &command = *app.add_subcommand("export", "Write a checkpoint's network as an ONNX model (opset 13)");
     command.add_option("--checkpoint", options.checkpoint_path, "Checkpoint file (e.g. RUN/best.tlr)")->required();
-    command.add_option("--onnx", options.onnx_path, "The ONNX file to write")->required();
+    command.add_option("--onnx", options.onnx_path, "The ONNX file to write")->required()->check(non_empty_path());
     return command;
 }
 

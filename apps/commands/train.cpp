@@ -100,7 +100,8 @@ CLI::App &add_train_command(CLI::App &app, TrainOptions &options) {
         ->check(finite_range(0.0, 10.0));
     setting(command, options, "--seed", &TrainSettings::seed,
             "Seed of the split, shuffles, initial weights, dropout and augmentation")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(unsigned_64());
     setting(command, options, "--validation-split", &TrainSettings::validation_fraction,
             "Fraction of the training images held out for validation")
         ->capture_default_str()
@@ -119,7 +120,8 @@ CLI::App &add_train_command(CLI::App &app, TrainOptions &options) {
     add_recipe_options(command, options);
     add_data_option(command, options.data_sources);
     command.add_option("--out", options.out_directory, "Run directory (checkpoint, history, evaluation)")
-        ->default_str("runs/<arch>");
+        ->default_str("runs/<arch>")
+        ->check(non_empty_path());
     command.add_flag("--resume", options.resume, "Continue from the run directory's last checkpoint");
     command.add_flag("--skip-test", options.skip_test,
                      "Do not evaluate on the test set at the end (for model selection on validation only)");
@@ -142,6 +144,11 @@ void run_train(const TrainOptions &options) {
     request.out_directory = out_directory;
     request.resume = options.resume;
     if (options.resume && options.epochs_option->count() > 0) request.epochs_override = settings.epochs;
+    if (options.resume) {
+        request.given_flags = [&options](TrainSettings &to) {
+            for (const auto &take_given : options.given_settings) take_given(to, options.settings);
+        };
+    }
     request.progress_bar = isatty(STDOUT_FILENO);
     TrainOutcome outcome = train(request, data.train, std::cout);
     if (!options.skip_test) {

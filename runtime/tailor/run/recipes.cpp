@@ -26,16 +26,6 @@ TrainSettings modern(int64_t epochs) {
 }
 
 // Each setting as text, in field order.
-std::vector<std::string> field_texts(const TrainSettings &settings) {
-    std::vector<std::string> texts;
-    boost::pfr::for_each_field(settings, [&](const auto &field) {
-        std::ostringstream out;
-        out << field;
-        texts.push_back(out.str());
-    });
-    return texts;
-}
-
 }  // namespace
 
 std::vector<std::string> recipe_names() { return {"report", "best", "fast"}; }
@@ -54,7 +44,7 @@ TrainSettings recipe_settings(const std::string &name) {
 }
 
 std::string describe_recipe(const std::string &name) {
-    const std::vector<std::string> recipe = field_texts(recipe_settings(name)), report = field_texts({});
+    const std::vector<std::string> recipe = setting_texts(recipe_settings(name)), report = setting_texts({});
     std::string text;
     for (std::size_t i = 0; i < recipe.size(); i++) {
         if (recipe[i] == report[i] || std::string(kTrainSettingNames[i]) == "recipe") continue;

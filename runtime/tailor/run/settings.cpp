@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 namespace tailor {
 namespace {
@@ -38,6 +39,16 @@ double step_learning_rate(const TrainSettings &settings, int64_t epoch, std::siz
     const double warmup_steps = settings.warmup_epochs * steps;
     if (warmup_steps > 0 && done < warmup_steps) rate *= (done + 1) / warmup_steps;
     return rate;
+}
+
+std::vector<std::string> setting_texts(const TrainSettings &settings) {
+    std::vector<std::string> texts;
+    boost::pfr::for_each_field(settings, [&](const auto &field) {
+        std::ostringstream out;
+        out << field;
+        texts.push_back(out.str());
+    });
+    return texts;
 }
 
 void check_settings(const TrainSettings &s) {

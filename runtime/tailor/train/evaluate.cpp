@@ -134,12 +134,12 @@ void report_evaluation(const std::string &directory, const Evaluation &train, co
     out << text << std::flush;
 
     const std::filesystem::path dir(directory);
-    write_file_atomically((dir / "evaluation.txt").string(), text);
-    write_file_atomically((dir / "confusion_matrix.csv").string(), confusion_matrix_csv(test.matrix, names));
-    write_file_atomically((dir / "classification_report.csv").string(), classification_report_csv(report));
-    write_file_atomically((dir / "predictions.csv").string(), predictions_csv(test));
     const nlohmann::json json = {{"train", summary_json(train)}, {"test", summary_json(test)}};
-    write_file_atomically((dir / "evaluation.json").string(), json.dump(2) + "\n");
+    write_files_atomically({{(dir / "evaluation.txt").string(), text},
+                            {(dir / "confusion_matrix.csv").string(), confusion_matrix_csv(test.matrix, names)},
+                            {(dir / "classification_report.csv").string(), classification_report_csv(report)},
+                            {(dir / "predictions.csv").string(), predictions_csv(test)},
+                            {(dir / "evaluation.json").string(), json.dump(2) + "\n"}});
 }
 
 }  // namespace tailor

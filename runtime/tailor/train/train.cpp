@@ -112,6 +112,19 @@ struct Run {
 
 // The run directory, and a fresh model or the one its checkpoint continues;
 // bad settings fail here, before any epoch.
+void check_resumed_flags(const std::string &checkpoint_path, const TrainSettings &saved,
+                         const std::function<void(TrainSettings &)> &given_flags) {
+    TrainSettings asked = saved;
+    given_flags(asked);
+    asked.epochs = saved.epochs;  // --epochs extends the run
+    const std::vector<std::string> want = setting_texts(asked), have = setting_texts(saved);
+    for (std::size_t i = 0; i < want.size(); i++) {
+        if (want[i] == have[i]) continue;
+        throw file_error(checkpoint_path, "the run has " + std::string(kTrainSettingNames[i]) + " " + have[i] +
+                                              ", the flags ask for " + want[i] + "; --resume keeps the run's settings");
+    }
+}
+
 Run open_or_resume(const TrainRequest &request) {
     namespace fs = std::filesystem;
     Run run;
@@ -126,7 +139,14 @@ Run open_or_resume(const TrainRequest &request) {
         if (!fs::exists(checkpoint_path)) throw file_error(checkpoint_path, "no checkpoint to resume from");
         run.state = load_checkpoint(checkpoint_path);
         settings = run.state.settings;
-        if (request.epochs_override) settings.epochs = *request.epochs_override;
+        if (request.given_flags) check_resumed_flags(checkpoint_path, settings, request.given_flags);
+        if (request.epochs_override) {
+            if (*request.epochs_override < static_cast<int64_t>(run.state.epochs_done)) {
+                throw Error("--epochs " + std::to_string(*request.epochs_override) + ": " + checkpoint_path +
+                            " already holds " + std::to_string(run.state.epochs_done) + " epochs");
+            }
+            settings.epochs = *request.epochs_override;
+        }
     }
     check_settings(settings);
     run.model = make_model(settings.architecture, static_cast<int>(settings.batch));

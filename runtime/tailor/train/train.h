@@ -8,6 +8,7 @@
 #include "tailor/run/settings.h"
 #include "tailor/run/split.h"
 
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -20,6 +21,9 @@ struct TrainRequest {
     std::string out_directory;
     bool resume = false;
     std::optional<int64_t> epochs_override;  // with resume: train up to this many epochs in all
+    // With resume: sets the fields whose flags were given, which may repeat
+    // the run's settings (an experiment passes them all again) but not change them.
+    std::function<void(TrainSettings &)> given_flags;
     std::optional<int64_t> stop_after;       // return after this many epochs in all, as a stopped run would
     bool progress_bar = false;               // redraw a bar while an epoch runs
 };

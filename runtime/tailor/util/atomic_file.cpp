@@ -44,7 +44,10 @@ void remove_abandoned_temporaries(const std::string &directory, int levels_below
     }
 }
 
-void write_file_atomically(const std::string &path, std::string_view content) {
+namespace {
+
+// Writes `content` to PATH.tmp.PID, flushed to disk; returns that name.
+std::string write_temporary(const std::string &path, std::string_view content) {
     const std::string temporary = path + std::string(kTemporaryMark) + std::to_string(getpid());
     // A new file, never one found there: a link planted under this name
     // would otherwise redirect the write to its target.
@@ -69,11 +72,32 @@ void write_file_atomically(const std::string &path, std::string_view content) {
         unlink(temporary.c_str());
         throw file_error(path, std::string("cannot write: ") + std::strerror(synced != 0 ? synced : closed));
     }
+    return temporary;
+}
+
+void replace(const std::string &temporary, const std::string &path) {
     if (std::rename(temporary.c_str(), path.c_str()) != 0) {
         const std::string reason = std::strerror(errno);
         unlink(temporary.c_str());
         throw file_error(path, "cannot replace: " + reason);
     }
+}
+
+}  // namespace
+
+void write_file_atomically(const std::string &path, std::string_view content) {
+    replace(write_temporary(path, content), path);
+}
+
+void write_files_atomically(const std::vector<std::pair<std::string, std::string>> &files) {
+    std::vector<std::string> temporaries;
+    try {
+        for (const auto &[path, content] : files) temporaries.push_back(write_temporary(path, content));
+    } catch (...) {
+        for (const auto &temporary : temporaries) unlink(temporary.c_str());
+        throw;
+    }
+    for (std::size_t i = 0; i < files.size(); i++) replace(temporaries[i], files[i].first);
 }
 
 }  // namespace tailor

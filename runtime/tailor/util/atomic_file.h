@@ -5,11 +5,18 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace tailor {
 
 // The temporary file is PATH.tmp.PID.
 void write_file_atomically(const std::string &path, std::string_view content);
+
+// Several files that belong together (path, content): all are written to
+// their temporaries first, and renamed only when every one was, so a failed
+// write leaves the previous set whole rather than a mix of old and new.
+void write_files_atomically(const std::vector<std::pair<std::string, std::string>> &files);
 
 // Deletes, in `directory` and up to `levels_below` levels below it, the
 // temporary files of writes whose process has died (killed mid-write). For a
