@@ -53,10 +53,10 @@ CLI::App &add_experiment_command(CLI::App &app, ExperimentRequest &request) {
         ->check(CLI::Range(int64_t{1}, int64_t{100000}));
     command.add_option("--limit", request.limit, "Training images per run (0: all)")
         ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
+        ->check(unsigned_64());
     command.add_option("--test-limit", request.test_limit, "Test images per run (0: all)")
         ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
+        ->check(unsigned_64());
     add_data_option(command, request.data);
     command.add_option("--out", request.out_directory, "Experiment directory; rerun to resume")
         ->default_str("runs/experiment")

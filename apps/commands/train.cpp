@@ -113,10 +113,10 @@ CLI::App &add_train_command(CLI::App &app, TrainOptions &options) {
     setting(command, options, "--limit", &TrainSettings::train_limit,
             "Use only the first N training images (0: all); the evaluation uses the same N")
         ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
+        ->check(unsigned_64());
     setting(command, options, "--test-limit", &TrainSettings::test_limit, "Evaluate on the first N test images (0: all)")
         ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
+        ->check(unsigned_64());
     add_recipe_options(command, options);
     add_data_option(command, options.data_sources);
     command.add_option("--out", options.out_directory, "Run directory (checkpoint, history, evaluation)")
