@@ -209,22 +209,18 @@ BOOST_AUTO_TEST_CASE(checkpoints_with_impossible_contents_are_refused) {
     // Training stops before a non-finite value reaches a checkpoint.
     ScratchDirectory dir;
     const auto model = tailor::make_model("mlp", 1);
-    auto nan_weight = sample(*model);
-    nan_weight.parameters[7] = std::nanf("");
-    tailor::save_checkpoint(dir / "weight.tlr", nan_weight);
-    expect_refused(dir / "weight.tlr", "parameters hold NaN or infinity");
-    auto infinite_moment = sample(*model);
-    infinite_moment.adam.v[3] = INFINITY;
-    tailor::save_checkpoint(dir / "moment.tlr", infinite_moment);
-    expect_refused(dir / "moment.tlr", "Adam second moments hold NaN or infinity");
-    auto unknown = sample(*model);
-    unknown.settings.architecture = "mlp\x1b[2J";
-    tailor::save_checkpoint(dir / "arch.tlr", unknown);
-    expect_refused(dir / "arch.tlr", "holds an architecture this tailor does not know");
-    auto overdone = sample(*model);
-    overdone.settings.epochs = overdone.epochs_done - 1;
-    tailor::save_checkpoint(dir / "epochs.tlr", overdone);
-    expect_refused(dir / "epochs.tlr", "holds more epochs than its settings train");
+    const auto refused = [&](const std::string &name, auto forge, const std::string &problem) {
+        auto checkpoint = sample(*model);
+        forge(checkpoint);
+        tailor::save_checkpoint(dir / name, checkpoint);
+        expect_refused(dir / name, problem);
+    };
+    refused("weight.tlr", [](auto &c) { c.parameters[7] = std::nanf(""); }, "parameters hold NaN or infinity");
+    refused("moment.tlr", [](auto &c) { c.adam.v[3] = INFINITY; }, "Adam second moments hold NaN or infinity");
+    refused("arch.tlr", [](auto &c) { c.settings.architecture = "mlp\x1b[2J"; },
+            "holds an architecture this tailor does not know");
+    refused("epochs.tlr", [](auto &c) { c.settings.epochs = c.epochs_done - 1; },
+            "holds more epochs than its settings train");
 }
 
 BOOST_AUTO_TEST_CASE(saving_through_a_planted_link_never_writes_its_target) {
