@@ -57,7 +57,7 @@ int run(int argc, char **argv) {
     } catch (const CLI::CallForVersion &e) {
         return app.exit(e);
     } catch (const CLI::ParseError &e) {
-        std::cerr << "tailor: error: " << e.what() << " (see tailor --help)\n";
+        std::cerr << "tailor: error: " << tailor::one_line(e.what()) << " (see tailor --help)\n";
         return 2;
     }
 
@@ -87,7 +87,8 @@ int main(int argc, char **argv) {
         std::cerr << "tailor: error: " << tailor::one_line(e.what()) << "\n";
         return 1;
     } catch (const std::filesystem::filesystem_error &e) {
-        std::cerr << "tailor: error: " << tailor::one_line(e.path1().string() + ": " + e.code().message()) << "\n";
+        const std::string where = e.path1().empty() ? std::string(e.what()) : e.path1().string() + ": " + e.code().message();
+        std::cerr << "tailor: error: " << tailor::one_line(where) << "\n";
         return 1;
     } catch (const std::exception &e) {
         std::cerr << "tailor: error: " << tailor::one_line(e.what()) << "\n";

@@ -91,8 +91,10 @@ BOOST_AUTO_TEST_CASE(bad_flags_are_one_line_errors) {
     for (const char *flag : {"--seed -1", "--seed 18446744073709551616", "--lr 0x10", "--out ''"}) {
         expect_failure(dir, std::string("train ") + flag, std::string(flag).substr(0, std::string(flag).find(' ')));
     }
-    expect_failure(dir, "experiment --arch cnn1,cnn1 --seeds 1 --out " + (dir / "exp"), "--arch: a value repeats");
-    expect_failure(dir, "experiment --preset table1 --preset table1 --out " + (dir / "exp"), "--preset: a value repeats");
+    for (const char *repeated : {"--arch cnn1,cnn1 --seeds 1", "--arch cnn1 --seeds 10,010", "--preset table1 --preset table1",
+                                 "--preset grid --grid-lr 0.001,0.001"}) {
+        expect_failure(dir, std::string("experiment ") + repeated + " --out " + (dir / "exp"), "is planned twice");
+    }
     expect_failure(dir, "train --arch resnet --out " + (dir / "run"), "unknown architecture 'resnet'");
     expect_failure(dir, "evaluate", "--checkpoint");
     expect_failure(dir, "experiment --out " + (dir / "exp"), "nothing to run");

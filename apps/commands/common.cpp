@@ -56,17 +56,18 @@ CLI::Validator finite_positive() {
     return finite_check("POSITIVE", [](double value) { return value > 0; });
 }
 
-CLI::Validator unsigned_64() {
+CLI::Validator whole_number(uint64_t max) {
     return CLI::Validator(
-        [](std::string &text) -> std::string {
+        [max](std::string &text) -> std::string {
             uint64_t value = 0;
             const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-            if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
-                return "'" + text + "' is not a whole number from 0 to 18446744073709551615";
+            if (text.empty() || error != std::errc() || end != text.data() + text.size() || value > max) {
+                return "'" + text + "' is not a whole number from 0 to " + std::to_string(max);
             }
+            text = std::to_string(value);  // CLI11 would read 010 as octal
             return {};
         },
-        "UINT64");
+        "");
 }
 
 CLI::Validator non_empty_path() {

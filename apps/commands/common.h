@@ -8,6 +8,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
+#include <limits>
+
 #include <string>
 #include <vector>
 
@@ -22,9 +25,10 @@ void add_data_option(CLI::App &command, std::vector<std::string> &data);
 // also refuse nan and inf.
 CLI::Validator finite_range(double min, double max);
 CLI::Validator finite_positive();
-// A whole number that fits 64 bits, in decimal (CLI11 wraps -1 and
-// saturates larger values); and a path that is not empty.
-CLI::Validator unsigned_64();
+// A whole number from 0 to `max`, in decimal (CLI11 alone wraps -1,
+// saturates larger values and reads 010 as octal); and a path that is not
+// empty.
+CLI::Validator whole_number(uint64_t max);
 CLI::Validator non_empty_path();
 
 // Evaluates on the run's training split (the images it learned from, as the

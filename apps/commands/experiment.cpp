@@ -11,7 +11,6 @@
 #include "tailor/util/error.h"
 #include "tailor/util/stop_signals.h"
 
-#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -28,7 +27,7 @@ CLI::App &add_experiment_command(CLI::App &app, ExperimentRequest &request) {
     command.add_option("--arch", request.architectures, "A table of these architectures...")->delimiter(',');
     command.add_option("--seeds", request.seeds, "...each trained with each of these seeds")
         ->delimiter(',')
-        ->check(unsigned_64());
+        ->transform(whole_number(std::numeric_limits<uint64_t>::max()));
     command.add_option("--grid-lr", request.grid.learning_rates, "Grid: learning rates, e.g. 0.001,0.0005")
         ->delimiter(',')
         ->check(finite_positive());
@@ -53,10 +52,10 @@ CLI::App &add_experiment_command(CLI::App &app, ExperimentRequest &request) {
         ->check(CLI::Range(int64_t{1}, int64_t{100000}));
     command.add_option("--limit", request.limit, "Training images per run (0: all)")
         ->capture_default_str()
-        ->check(unsigned_64());
+        ->transform(whole_number(std::numeric_limits<int64_t>::max()));
     command.add_option("--test-limit", request.test_limit, "Test images per run (0: all)")
         ->capture_default_str()
-        ->check(unsigned_64());
+        ->transform(whole_number(std::numeric_limits<int64_t>::max()));
     add_data_option(command, request.data);
     command.add_option("--out", request.out_directory, "Experiment directory; rerun to resume")
         ->default_str("runs/experiment")
@@ -83,15 +82,6 @@ void run_experiment_command(ExperimentRequest request) {
     if (request.out_directory.empty()) request.out_directory = "runs/experiment";
     for (const auto &arch : request.architectures) make_model(arch, 1);  // unknown names fail first
     if (!request.architectures.empty() && request.seeds.empty()) throw Error("--arch needs --seeds");
-    // A repeated name would plan the same run twice, under one label.
-    const auto refuse_repeats = [](const auto &values, const std::string &flag) {
-        auto sorted = values;
-        std::sort(sorted.begin(), sorted.end());
-        if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) throw Error(flag + ": a value repeats");
-    };
-    refuse_repeats(request.architectures, "--arch");
-    refuse_repeats(request.seeds, "--seeds");
-    refuse_repeats(request.presets, "--preset");
     if (request.executor == "local") {
         if (request.jobs > 64) throw Error("--jobs: at most 64 runs at once on one machine");
         const bool slurm_only = !request.slurm.partition.empty() || request.slurm.cpus_per_task > 0 ||

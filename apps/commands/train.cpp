@@ -101,7 +101,7 @@ CLI::App &add_train_command(CLI::App &app, TrainOptions &options) {
     setting(command, options, "--seed", &TrainSettings::seed,
             "Seed of the split, shuffles, initial weights, dropout and augmentation")
         ->capture_default_str()
-        ->check(unsigned_64());
+        ->transform(whole_number(std::numeric_limits<uint64_t>::max()));
     setting(command, options, "--validation-split", &TrainSettings::validation_fraction,
             "Fraction of the training images held out for validation")
         ->capture_default_str()
@@ -113,10 +113,10 @@ CLI::App &add_train_command(CLI::App &app, TrainOptions &options) {
     setting(command, options, "--limit", &TrainSettings::train_limit,
             "Use only the first N training images (0: all); the evaluation uses the same N")
         ->capture_default_str()
-        ->check(unsigned_64());
+        ->transform(whole_number(std::numeric_limits<int64_t>::max()));
     setting(command, options, "--test-limit", &TrainSettings::test_limit, "Evaluate on the first N test images (0: all)")
         ->capture_default_str()
-        ->check(unsigned_64());
+        ->transform(whole_number(std::numeric_limits<int64_t>::max()));
     add_recipe_options(command, options);
     add_data_option(command, options.data_sources);
     command.add_option("--out", options.out_directory, "Run directory (checkpoint, history, evaluation)")

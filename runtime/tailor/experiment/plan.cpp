@@ -4,6 +4,7 @@
 #include "tailor/util/error.h"
 
 #include <random>
+#include <set>
 #include <sstream>
 
 namespace tailor {
@@ -121,6 +122,12 @@ std::vector<Job> plan_jobs(const ExperimentRequest &request) {
         }
     }
     if (jobs.empty()) throw Error("nothing to run: give --preset, or --arch with --seeds");
+    // A repeated value (in --arch, --seeds, --preset or a grid list) would
+    // plan one run twice, in one directory, and a rerun could not resume.
+    std::set<std::string> labels;
+    for (const Job &job : jobs) {
+        if (!labels.insert(job.label).second) throw Error("run '" + job.label + "' is planned twice: a value repeats");
+    }
     return jobs;
 }
 

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <sstream>
+#include <string_view>
 
 namespace tailor {
 namespace {
@@ -22,9 +23,11 @@ constexpr std::size_t kMaxChartBytes = std::size_t{64} << 20;
 class ChartFolder {
 public:
     explicit ChartFolder(const std::string &png) {
-        char pattern[] = "/tmp/tailor-chart-XXXXXX";
-        if (!mkdtemp(pattern)) {
-            throw file_error(png, std::string("cannot draw it: no temporary folder: ") + std::strerror(errno));
+        const char *tmpdir = std::getenv("TMPDIR");
+        const std::string base = tmpdir && is_safe(tmpdir) ? tmpdir : "/tmp";
+        std::string pattern = base + "/tailor-chart-XXXXXX";
+        if (!mkdtemp(pattern.data())) {
+            throw file_error(png, "cannot draw it: no temporary folder in " + base + ": " + std::strerror(errno));
         }
         path_ = pattern;
     }
@@ -37,6 +40,11 @@ public:
     std::string file(const char *name) const { return path_ + "/" + name; }
 
 private:
+    static bool is_safe(std::string_view path) {
+        return !path.empty() && path.size() < 512 &&
+               path.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-") ==
+                   std::string_view::npos;
+    }
     std::string path_;
 };
 
@@ -49,7 +57,8 @@ void run_gnuplot(const std::string &png, const std::string &script) {
     write_file_atomically(commands, "set terminal pngcairo enhanced font 'sans,10' size 900,420\nset output '" +
                                         drawn + "'\nset encoding utf8\n" + script + "\nset output\n");
     const CommandResult result = run_command({"gnuplot", commands});
-    if (!result.started || result.status != 0 || !std::filesystem::exists(drawn)) {
+    if (!result.started) throw file_error(png, "cannot draw it: gnuplot did not start");
+    if (result.status != 0 || !std::filesystem::exists(drawn)) {
         throw file_error(png, "gnuplot could not draw it (" + failure_summary(result) + ")");
     }
     write_file_atomically(png, read_small_file(drawn, kMaxChartBytes, "a chart"));

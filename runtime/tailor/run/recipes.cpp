@@ -25,7 +25,6 @@ TrainSettings modern(int64_t epochs) {
     return s;
 }
 
-// Each setting as text, in field order.
 }  // namespace
 
 std::vector<std::string> recipe_names() { return {"report", "best", "fast"}; }

@@ -41,10 +41,11 @@ double step_learning_rate(const TrainSettings &settings, int64_t epoch, std::siz
     return rate;
 }
 
-std::vector<std::string> setting_texts(const TrainSettings &settings) {
+std::vector<std::string> setting_texts(const TrainSettings &settings, int precision) {
     std::vector<std::string> texts;
     boost::pfr::for_each_field(settings, [&](const auto &field) {
         std::ostringstream out;
+        out.precision(precision);
         out << field;
         texts.push_back(out.str());
     });

@@ -75,8 +75,9 @@ inline const std::vector<std::string> kLearningRateSchedules = {"constant", "cos
 // Throws Error for a setting out of its range (one line naming the flag).
 void check_settings(const TrainSettings &settings);
 
-// Each field as text, in kTrainSettingNames's order.
-std::vector<std::string> setting_texts(const TrainSettings &settings);
+// Each field as text, in kTrainSettingNames's order; numbers to `precision`
+// significant digits (17: every double told apart).
+std::vector<std::string> setting_texts(const TrainSettings &settings, int precision = 6);
 static_assert(boost::pfr::tuple_size_v<TrainSettings> == kTrainSettingNames.size(),
               "every TrainSettings field needs a name");
 

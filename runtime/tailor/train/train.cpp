@@ -110,14 +110,14 @@ struct Run {
     std::string checkpoint_path() const { return (dir / "checkpoint.tlr").string(); }
 };
 
-// The run directory, and a fresh model or the one its checkpoint continues;
-// bad settings fail here, before any epoch.
+// With --resume: the flags given may repeat the run's settings, not change
+// them (--epochs aside). Compared at full precision.
 void check_resumed_flags(const std::string &checkpoint_path, const TrainSettings &saved,
                          const std::function<void(TrainSettings &)> &given_flags) {
     TrainSettings asked = saved;
     given_flags(asked);
     asked.epochs = saved.epochs;  // --epochs extends the run
-    const std::vector<std::string> want = setting_texts(asked), have = setting_texts(saved);
+    const std::vector<std::string> want = setting_texts(asked, 17), have = setting_texts(saved, 17);
     for (std::size_t i = 0; i < want.size(); i++) {
         if (want[i] == have[i]) continue;
         throw file_error(checkpoint_path, "the run has " + std::string(kTrainSettingNames[i]) + " " + have[i] +
@@ -125,6 +125,8 @@ void check_resumed_flags(const std::string &checkpoint_path, const TrainSettings
     }
 }
 
+// The run directory, and a fresh model or the one its checkpoint continues;
+// bad settings fail here, before any epoch.
 Run open_or_resume(const TrainRequest &request) {
     namespace fs = std::filesystem;
     Run run;
@@ -266,6 +268,14 @@ void write_epoch_outputs(Run &run, bool validating) {
     if (state.settings.ema_decay > 0) {
         const auto averaged = run.model->averaged_parameters();
         state.averaged.assign(averaged.begin(), averaged.end());
+    }
+    // The epoch's last update may overflow after its loss was summed: keep
+    // the previous checkpoint, which load_checkpoint would accept.
+    const auto finite = [](const std::vector<float> &values) {
+        return std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); });
+    };
+    if (!finite(state.parameters) || !finite(state.adam.m) || !finite(state.adam.v) || !finite(state.averaged)) {
+        throw Error("training diverged: the weights are not finite");
     }
     save_checkpoint(run.checkpoint_path(), state);
     // Also keep the epoch with the best validation accuracy, as Keras's

@@ -97,7 +97,14 @@ void write_files_atomically(const std::vector<std::pair<std::string, std::string
         for (const auto &temporary : temporaries) unlink(temporary.c_str());
         throw;
     }
-    for (std::size_t i = 0; i < files.size(); i++) replace(temporaries[i], files[i].first);
+    for (std::size_t i = 0; i < files.size(); i++) {
+        try {
+            replace(temporaries[i], files[i].first);
+        } catch (...) {
+            for (std::size_t j = i + 1; j < files.size(); j++) unlink(temporaries[j].c_str());
+            throw;
+        }
+    }
 }
 
 }  // namespace tailor

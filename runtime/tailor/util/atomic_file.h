@@ -15,7 +15,9 @@ void write_file_atomically(const std::string &path, std::string_view content);
 
 // Several files that belong together (path, content): all are written to
 // their temporaries first, and renamed only when every one was, so a failed
-// write leaves the previous set whole rather than a mix of old and new.
+// write (a full disk, a file-size limit) leaves the previous set whole
+// rather than a mix of old and new. (A rename that fails after others did
+// still leaves a mix; renames within a directory fail only on its removal.)
 void write_files_atomically(const std::vector<std::pair<std::string, std::string>> &files);
 
 // Deletes, in `directory` and up to `levels_below` levels below it, the
