@@ -75,7 +75,7 @@ void check_settings(const TrainSettings &s) {
     require(s.erase_size >= 0 && s.erase_size <= 28, "--erase-size must be between 0 and 28 pixels");
     require(s.erase_probability >= 0 && s.erase_probability <= 1, "--erase must be a probability");
     require(s.validation_order == "shuffled" || s.validation_order == "last",
-            "the validation split must be 'shuffled' or 'last'");
+            "--validation-from must be 'shuffled' or 'last'");
     const auto recipes = recipe_names();
     require(std::find(recipes.begin(), recipes.end(), s.recipe) != recipes.end(), "unknown --recipe");
     tta_transforms(s.tta);           // throws for an unknown name

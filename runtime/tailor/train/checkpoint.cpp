@@ -87,14 +87,6 @@ private:
     std::size_t size_, at_ = 0;
 };
 
-// Training stops before a non-finite value reaches a checkpoint, so one is
-// corruption (or a forgery), not a state to resume or classify with.
-void check_finite(const Reader &r, const std::vector<float> &values, const std::string &what) {
-    if (!std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); })) {
-        r.fail(what + " hold NaN or infinity");
-    }
-}
-
 uint32_t crc_of(const void *data, std::size_t size) {
     return static_cast<uint32_t>(crc32(0L, static_cast<const Bytef *>(data), static_cast<uInt>(size)));
 }
@@ -198,14 +190,22 @@ Checkpoint load_checkpoint(const std::string &path) {
         r.fail("holds an architecture this tailor does not know");
     }
     if (c.epochs_done > c.settings.epochs) r.fail("holds more epochs than its settings train");
-    check_finite(r, c.parameters, "parameters");
-    check_finite(r, c.averaged, "averaged parameters");
-    check_finite(r, c.adam.m, "Adam first moments");
-    check_finite(r, c.adam.v, "Adam second moments");
+    if (const char *section = non_finite_section(c)) r.fail(std::string(section) + " hold NaN or infinity");
     if (std::any_of(c.adam.v.begin(), c.adam.v.end(), [](float v) { return v < 0; })) {
         r.fail("Adam second moments are negative");
     }
     return c;
+}
+
+const char *non_finite_section(const Checkpoint &c) {
+    const auto finite = [](const std::vector<float> &values) {
+        return std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); });
+    };
+    if (!finite(c.parameters)) return "parameters";
+    if (!finite(c.averaged)) return "averaged parameters";
+    if (!finite(c.adam.m)) return "Adam first moments";
+    if (!finite(c.adam.v)) return "Adam second moments";
+    return nullptr;
 }
 
 void check_compatible(const std::string &path, const Checkpoint &c, const Model &model) {

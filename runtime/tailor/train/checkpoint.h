@@ -41,6 +41,11 @@ void save_checkpoint(const std::string &path, const Checkpoint &checkpoint);
 // or version, bad checksum, truncated, inconsistent sizes.
 Checkpoint load_checkpoint(const std::string &path);
 
+// The first of the state's float sections (parameters, averaged parameters,
+// Adam moments) holding NaN or infinity, or nullptr. Training never saves
+// such a state, and load_checkpoint refuses one.
+const char *non_finite_section(const Checkpoint &checkpoint);
+
 // Throws unless the checkpoint's tensors are exactly the model's.
 void check_compatible(const std::string &path, const Checkpoint &checkpoint, const Model &model);
 

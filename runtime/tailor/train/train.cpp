@@ -271,11 +271,8 @@ void write_epoch_outputs(Run &run, bool validating) {
     }
     // The epoch's last update may overflow after its loss was summed: keep
     // the previous checkpoint, which load_checkpoint would accept.
-    const auto finite = [](const std::vector<float> &values) {
-        return std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); });
-    };
-    if (!finite(state.parameters) || !finite(state.adam.m) || !finite(state.adam.v) || !finite(state.averaged)) {
-        throw Error("training diverged: the weights are not finite");
+    if (const char *section = non_finite_section(state)) {
+        throw Error(std::string("training diverged: the ") + section + " are not finite");
     }
     save_checkpoint(run.checkpoint_path(), state);
     // Also keep the epoch with the best validation accuracy, as Keras's
