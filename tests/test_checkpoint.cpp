@@ -3,6 +3,7 @@
 #define BOOST_TEST_MODULE checkpoint
 #include "files.h"
 
+#include "tailor/nn/activation_bound.h"
 #include "tailor/train/checkpoint.h"
 #include "tailor/util/atomic_file.h"
 #include "tailor/util/error.h"
@@ -256,4 +257,37 @@ BOOST_AUTO_TEST_CASE(checkpoint_of_another_architecture_is_refused) {
     tailor::save_checkpoint(dir / "mlp.tlr", sample(*mlp));
     const auto loaded = tailor::load_checkpoint(dir / "mlp.tlr");
     BOOST_CHECK_THROW(tailor::check_compatible(dir / "mlp.tlr", loaded, *cnn3), tailor::Error);
+}
+
+BOOST_AUTO_TEST_CASE(activation_bound_follows_the_layers) {
+    // Two dense layers, 3 -> 2 -> 1, outputs innermost: the first layer's
+    // outputs are at most max(1+3+5 + 0.5, 2+4+6 + 1) = 13, the second's 5 x 13 + 1.
+    const std::vector<tailor::TensorInfo> tensors = {
+        {"dense_1/weights", {2, 3}, 0}, {"dense_1/bias", {2}, 6},
+        {"dense_2/weights", {1, 2}, 8}, {"dense_2/bias", {1}, 10}};
+    const std::vector<float> parameters = {1, -2, 3, 4, -5, 6, 0.5f, -1, 2, -3, 1};
+    BOOST_TEST(tailor::activation_bound(tensors, parameters) == 66.0);
+}
+
+BOOST_AUTO_TEST_CASE(weights_that_could_overflow_float_are_refused) {
+    // Finite but huge weights classify into NaN; every command loading a
+    // checkpoint for a model checks it is compatible first.
+    ScratchDirectory dir;
+    const auto model = tailor::make_model("mlp", 1);
+    for (const bool averaged : {false, true}) {
+        auto checkpoint = sample(*model);
+        if (averaged) checkpoint.averaged = checkpoint.parameters;
+        (averaged ? checkpoint.averaged : checkpoint.parameters)[5] = 1e38f;
+        const std::string path = dir / "huge.tlr";
+        tailor::save_checkpoint(path, checkpoint);
+        const auto loaded = tailor::load_checkpoint(path);
+        try {
+            tailor::check_compatible(path, loaded, *model);
+            BOOST_ERROR("weights of 1e38 were accepted");
+        } catch (const tailor::Error &e) {
+            const std::string message = e.what();
+            BOOST_TEST(message.find(path + ": " + (averaged ? "averaged parameters" : "parameters")) == 0, message);
+            BOOST_TEST(message.find("could overflow float") != std::string::npos, message);
+        }
+    }
 }

@@ -196,3 +196,22 @@ BOOST_AUTO_TEST_CASE(train_then_evaluate_on_csv_data) {
     BOOST_TEST(best.status == 0, best.err);
     BOOST_TEST(std::filesystem::exists(dir / "run/best/evaluation.txt"));
 }
+
+BOOST_AUTO_TEST_CASE(a_split_leaving_no_training_images_is_refused) {
+    ScratchDirectory dir;
+    std::string train = files::csv_header(), one = files::csv_header() + files::csv_row(3, 7);
+    for (int i = 0; i < 20; i++) train += files::csv_row(i % 10, i * 13);
+    files::write_text(dir / "train.csv", train);
+    files::write_text(dir / "one.csv", one);
+    const std::string split = " --arch mlp --epochs 1 --validation-split 0.6 --out ";
+    expect_failure(dir, "train --data " + (dir / "one.csv") + " " + (dir / "one.csv") + split + (dir / "refused"),
+                   (dir / "one.csv") + ": no training images left after the validation split");
+    const Result trained =
+        tailor_run(dir, "train --data " + (dir / "train.csv") + " " + (dir / "train.csv") + split + (dir / "run"));
+    BOOST_REQUIRE_MESSAGE(trained.status == 0, trained.err);
+    // The checkpoint's split of one image holds it out: nothing would be left to call "train".
+    expect_failure(dir, "evaluate --checkpoint " + (dir / "run/checkpoint.tlr") + " --data " + (dir / "one.csv") + " " +
+                            (dir / "one.csv") + " --out " + (dir / "eval"),
+                   (dir / "one.csv") + ": no training images left after the checkpoint's validation split");
+    BOOST_TEST(!std::filesystem::exists(dir / "eval/evaluation.txt"));
+}

@@ -2,6 +2,7 @@
 
 #include "tailor/train/evaluate.h"
 #include "tailor/run/split.h"
+#include "tailor/util/error.h"
 
 #include <charconv>
 #include <cmath>
@@ -78,6 +79,10 @@ void evaluate_and_report(Model &model, const DataSplit &data, const TrainSetting
                          const std::string &directory, const std::vector<ImageTransform> &tta) {
     std::vector<uint32_t> train_indices, validation_indices, test_indices;
     split_indices(settings, data.train.size(), train_indices, validation_indices);
+    // (An empty list would mean the whole set to evaluate().)
+    if (train_indices.empty()) {
+        throw file_error(data.train.source, "no training images left after the checkpoint's validation split");
+    }
     if (settings.test_limit > 0) {
         test_indices.resize(std::min<std::size_t>(settings.test_limit, data.test.size()));
         std::iota(test_indices.begin(), test_indices.end(), 0u);

@@ -1,5 +1,6 @@
 #include "tailor/train/checkpoint.h"
 
+#include "tailor/nn/activation_bound.h"
 #include "tailor/nn/model.h"
 #include "tailor/util/atomic_file.h"
 #include "tailor/util/error.h"
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <span>
 #include <type_traits>
@@ -230,6 +232,19 @@ void check_compatible(const std::string &path, const Checkpoint &c, const Model 
     if (total != c.parameters.size()) {
         throw file_error(path, "holds " + std::to_string(c.parameters.size()) + " parameters, expected " +
                                    std::to_string(total));
+    }
+    // Winograd's transforms and the sums' rounding stay far inside float's range below this.
+    constexpr double kLargestBound = 1e30;
+    for (const auto *values : {&c.parameters, &c.averaged}) {
+        if (values->empty()) continue;
+        const double bound = activation_bound(expected, *values);
+        if (bound > kLargestBound) {
+            char text[32];
+            std::snprintf(text, sizeof text, "%.3g", bound);
+            throw file_error(path, std::string(values == &c.parameters ? "parameters" : "averaged parameters") +
+                                       " so large that the network's activations could overflow float (bound " +
+                                       text + ")");
+        }
     }
 }
 

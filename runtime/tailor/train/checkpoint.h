@@ -46,7 +46,8 @@ Checkpoint load_checkpoint(const std::string &path);
 // such a state, and load_checkpoint refuses one.
 const char *non_finite_section(const Checkpoint &checkpoint);
 
-// Throws unless the checkpoint's tensors are exactly the model's.
+// Throws unless the checkpoint's tensors are exactly the model's, and its weights keep every
+// activation far inside float's range (activation_bound.h).
 void check_compatible(const std::string &path, const Checkpoint &checkpoint, const Model &model);
 
 }  // namespace tailor

@@ -320,7 +320,9 @@ TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostrea
     const TrainSettings &settings = run.state.settings;
     TrainOutcome outcome;
     split_indices(settings, data.size(), outcome.train_indices, outcome.validation_indices);
-    if (outcome.train_indices.empty()) throw Error("no training images left after the validation split");
+    if (outcome.train_indices.empty()) {
+        throw file_error(data.source, "no training images left after the validation split");
+    }
 
     const std::size_t images = outcome.train_indices.size();
     const bool validating = !outcome.validation_indices.empty();
