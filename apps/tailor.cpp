@@ -48,6 +48,21 @@ int run(int argc, char **argv) {
     const CLI::App &report_command = add_report_command(app, report);
     const CLI::App &summary_command = add_summary_command(app, summary);
 
+    // CLI11 answers an unknown first word with "A subcommand is required".
+    if (argc > 1 && argv[1][0] != '-') {
+        std::string names;
+        bool known = false;
+        for (const CLI::App *command : {&train_command, &evaluate_command, &predict_command, &export_command,
+                                        &experiment_command, &report_command, &summary_command}) {
+            names += (names.empty() ? "" : ", ") + command->get_name();
+            known = known || command->get_name() == argv[1];
+        }
+        if (!known) {
+            std::cerr << "tailor: error: " << tailor::one_line(argv[1]) << ": no such command (commands: " << names
+                      << "; see tailor --help)\n";
+            return 2;
+        }
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp &e) {

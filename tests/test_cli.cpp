@@ -75,6 +75,7 @@ BOOST_AUTO_TEST_CASE(summary_prints_the_reports_figure_6) {
 BOOST_AUTO_TEST_CASE(bad_flags_are_one_line_errors) {
     ScratchDirectory dir;
     expect_failure(dir, "", "A subcommand is required");
+    expect_failure(dir, "evalute --checkpoint x", "evalute: no such command (commands: train, evaluate,");
     expect_failure(dir, "train --bogus", "--bogus");
     expect_failure(dir, "train --epochs 0", "--epochs");
     expect_failure(dir, "train --epochs many", "--epochs");
@@ -159,7 +160,8 @@ BOOST_AUTO_TEST_CASE(resume_repeats_the_runs_flags_but_refuses_new_ones) {
     BOOST_REQUIRE(tailor_run(dir, run + " --epochs 2").status == 0);
     // An experiment resumes its runs with all their flags again.
     BOOST_TEST(tailor_run(dir, run + " --epochs 2 --resume").status == 0);
-    expect_failure(dir, run + " --epochs 2 --resume --batch 64", "the run has batch 32, the flags ask for 64");
+    expect_failure(dir, run + " --epochs 2 --resume --batch 64", "the run has batch 32, --batch asks for 64");
+    expect_failure(dir, run + " --epochs 2 --resume --lr 0.002", "the run has learning_rate 0.001, --lr asks for 0.002");
     expect_failure(dir, run + " --epochs 1 --resume", "already holds 2 epochs");
 }
 

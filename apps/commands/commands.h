@@ -16,7 +16,11 @@ namespace tailor::commands {
 
 struct TrainOptions {
     TrainSettings settings;  // as parsed; run_train starts from the recipe and takes the flags given
-    std::vector<std::function<void(TrainSettings &, const TrainSettings &)>> given_settings;
+    struct GivenSetting {
+        std::string flag;
+        std::function<void(TrainSettings &to, const TrainSettings &parsed)> take;  // when the flag was given
+    };
+    std::vector<GivenSetting> given_settings;
     std::vector<std::string> data_sources;
     std::string out_directory;
     bool resume = false;

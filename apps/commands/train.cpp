@@ -25,9 +25,9 @@ template <typename T>
 CLI::Option *setting(CLI::App &command, TrainOptions &options, const std::string &flag, T TrainSettings::*field,
                      const std::string &help) {
     CLI::Option *option = command.add_option(flag, options.settings.*field, help);
-    options.given_settings.push_back([option, field](TrainSettings &to, const TrainSettings &from) {
-        if (option->count() > 0) to.*field = from.*field;
-    });
+    options.given_settings.push_back({flag, [option, field](TrainSettings &to, const TrainSettings &from) {
+                                          if (option->count() > 0) to.*field = from.*field;
+                                      }});
     return option;
 }
 
@@ -130,7 +130,7 @@ CLI::App &add_train_command(CLI::App &app, TrainOptions &options) {
 
 void run_train(const TrainOptions &options) {
     TrainSettings settings = recipe_settings(options.settings.recipe);
-    for (const auto &take_given : options.given_settings) take_given(settings, options.settings);
+    for (const auto &given : options.given_settings) given.take(settings, options.settings);
     const std::string out_directory =
         options.out_directory.empty() ? "runs/" + settings.architecture : options.out_directory;
     make_model(settings.architecture, 1);  // an unknown --arch fails before the data loads
@@ -145,9 +145,9 @@ void run_train(const TrainOptions &options) {
     request.resume = options.resume;
     if (options.resume && options.epochs_option->count() > 0) request.epochs_override = settings.epochs;
     if (options.resume) {
-        request.given_flags = [&options](TrainSettings &to) {
-            for (const auto &take_given : options.given_settings) take_given(to, options.settings);
-        };
+        for (const auto &given : options.given_settings) {
+            request.given_flags.push_back({given.flag, [&](TrainSettings &to) { given.take(to, options.settings); }});
+        }
     }
     request.progress_bar = isatty(STDOUT_FILENO);
     TrainOutcome outcome = train(request, data.train, std::cout);

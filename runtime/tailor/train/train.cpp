@@ -113,15 +113,19 @@ struct Run {
 // With --resume: the flags given may repeat the run's settings, not change
 // them (--epochs aside). Compared at full precision.
 void check_resumed_flags(const std::string &checkpoint_path, const TrainSettings &saved,
-                         const std::function<void(TrainSettings &)> &given_flags) {
-    TrainSettings asked = saved;
-    given_flags(asked);
-    asked.epochs = saved.epochs;  // --epochs extends the run
-    const std::vector<std::string> want = setting_texts(asked, 17), have = setting_texts(saved, 17);
-    for (std::size_t i = 0; i < want.size(); i++) {
-        if (want[i] == have[i]) continue;
-        throw file_error(checkpoint_path, "the run has " + std::string(kTrainSettingNames[i]) + " " + have[i] +
-                                              ", the flags ask for " + want[i] + "; --resume keeps the run's settings");
+                         const std::vector<GivenFlag> &given_flags) {
+    const std::vector<std::string> have = setting_texts(saved, 17);
+    for (const GivenFlag &given : given_flags) {
+        TrainSettings asked = saved;
+        given.set(asked);
+        asked.epochs = saved.epochs;  // --epochs extends the run
+        const std::vector<std::string> want = setting_texts(asked, 17);
+        for (std::size_t i = 0; i < want.size(); i++) {
+            if (want[i] == have[i]) continue;
+            throw file_error(checkpoint_path, "the run has " + std::string(kTrainSettingNames[i]) + " " + have[i] +
+                                                  ", " + given.flag + " asks for " + want[i] +
+                                                  "; --resume keeps the run's settings");
+        }
     }
 }
 
@@ -141,7 +145,7 @@ Run open_or_resume(const TrainRequest &request) {
         if (!fs::exists(checkpoint_path)) throw file_error(checkpoint_path, "no checkpoint to resume from");
         run.state = load_checkpoint(checkpoint_path);
         settings = run.state.settings;
-        if (request.given_flags) check_resumed_flags(checkpoint_path, settings, request.given_flags);
+        check_resumed_flags(checkpoint_path, settings, request.given_flags);
         if (request.epochs_override) {
             if (*request.epochs_override < static_cast<int64_t>(run.state.epochs_done)) {
                 throw Error("--epochs " + std::to_string(*request.epochs_override) + ": " + checkpoint_path +

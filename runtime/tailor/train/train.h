@@ -16,14 +16,20 @@
 
 namespace tailor {
 
+// A flag given on the command line, and how it sets its setting.
+struct GivenFlag {
+    std::string flag;  // e.g. "--lr"
+    std::function<void(TrainSettings &)> set;
+};
+
 struct TrainRequest {
     TrainSettings settings;
     std::string out_directory;
     bool resume = false;
     std::optional<int64_t> epochs_override;  // with resume: train up to this many epochs in all
-    // With resume: sets the fields whose flags were given, which may repeat
-    // the run's settings (an experiment passes them all again) but not change them.
-    std::function<void(TrainSettings &)> given_flags;
+    // With resume: the flags given, which may repeat the run's settings (an
+    // experiment passes them all again) but not change them.
+    std::vector<GivenFlag> given_flags;
     std::optional<int64_t> stop_after;       // return after this many epochs in all, as a stopped run would
     bool progress_bar = false;               // redraw a bar while an epoch runs
 };

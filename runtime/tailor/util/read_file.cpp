@@ -46,7 +46,9 @@ void InputFile::fail_corrupt() {
     int code = 0;
     const char *message = gzerror(file_.get(), &code);
     if (code == Z_ERRNO) throw file_error(path_, std::string("cannot read: ") + std::strerror(errno));
-    throw file_error(path_, std::string("corrupt or truncated gzip data (") + message + ")");
+    std::string reason = message;  // zlib's own begins "PATH: "
+    if (reason.rfind(path_ + ": ", 0) == 0) reason.erase(0, path_.size() + 2);
+    throw file_error(path_, "corrupt or truncated gzip data (" + reason + ")");
 }
 
 std::size_t InputFile::read_some(uint8_t *into, std::size_t size) {
