@@ -58,7 +58,8 @@ int run(int argc, char **argv) {
             known = known || command->get_name() == argv[1];
         }
         if (!known) {
-            std::cerr << "tailor: error: " << tailor::one_line(argv[1]) << ": no such command (commands: " << names
+            const std::string word = argv[1][0] == '\0' ? "\"\"" : tailor::one_line(argv[1]);
+            std::cerr << "tailor: error: " << word << ": no such command (commands: " << names
                       << "; see tailor --help)\n";
             return 2;
         }

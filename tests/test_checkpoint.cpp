@@ -267,6 +267,9 @@ BOOST_AUTO_TEST_CASE(activation_bound_follows_the_layers) {
         {"dense_2/weights", {1, 2}, 8}, {"dense_2/bias", {1}, 10}};
     const std::vector<float> parameters = {1, -2, 3, 4, -5, 6, 0.5f, -1, 2, -3, 1};
     BOOST_TEST(tailor::activation_bound(tensors, parameters) == 66.0);
+    // Tiny weights after a layer do not hide its bound.
+    const std::vector<float> shrinking = {1, -2, 3, 4, -5, 6, 0.5f, -1, 0.25f, -0.25f, 0};
+    BOOST_TEST(tailor::activation_bound(tensors, shrinking) == 13.0);
 }
 
 BOOST_AUTO_TEST_CASE(weights_that_could_overflow_float_are_refused) {

@@ -199,6 +199,13 @@ BOOST_AUTO_TEST_CASE(train_then_evaluate_on_csv_data) {
     BOOST_TEST(std::filesystem::exists(dir / "run/best/evaluation.txt"));
 }
 
+BOOST_AUTO_TEST_CASE(a_diverging_run_saves_no_checkpoint_tailor_would_refuse) {
+    ScratchDirectory dir;
+    expect_failure(dir, "train --arch mlp --lr 1e13 --epochs 2 --limit 48 --skip-test --out " + (dir / "run"),
+                   "training diverged");
+    BOOST_TEST(!std::filesystem::exists(dir / "run/checkpoint.tlr"));
+}
+
 BOOST_AUTO_TEST_CASE(a_split_leaving_no_training_images_is_refused) {
     ScratchDirectory dir;
     std::string train = files::csv_header(), one = files::csv_header() + files::csv_row(3, 7);

@@ -32,6 +32,8 @@ public:
 
     // `n` images of 28x28 floats, row-major, pixel / 255 with the product
     // light on dark (as the data set stores them), into n x 10 probabilities.
+    // Values in [0, 1]: the checkpoint's weights were checked to keep such
+    // inputs' activations far inside float's range.
     void classify(const float *images, std::size_t n, float *probabilities) const;
     // One such image.
     Probabilities classify(const float *image) const;

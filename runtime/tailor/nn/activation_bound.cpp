@@ -8,7 +8,7 @@ namespace tailor {
 
 double activation_bound(const std::vector<TensorInfo> &tensors, std::span<const float> parameters) {
     constexpr double kCap = 1e300;  // keeps the products finite in double
-    double bound = 1;
+    double bound = 1, largest = 1;  // the inputs', then each layer's
     for (std::size_t t = 0; t + 1 < tensors.size(); t += 2) {
         const TensorInfo &weights = tensors[t], &bias = tensors[t + 1];
         const std::size_t outputs = weights.shape.front();
@@ -24,8 +24,9 @@ double activation_bound(const std::vector<TensorInfo> &tensors, std::span<const 
             next = std::max(next, into[o] * bound + std::fabs(parameters[bias.offset + o]));
         }
         bound = std::min(next, kCap);
+        largest = std::max(largest, bound);  // small later weights must not hide an earlier overflow
     }
-    return bound;
+    return largest;
 }
 
 }  // namespace tailor

@@ -13,8 +13,8 @@
 
 namespace tailor {
 
-// `tensors` in layer order, each layer's weights (outputs innermost, as
-// Tensor lays them out) then its bias.
+// The largest over the layers. `tensors` in layer order, each layer's
+// weights (outputs innermost, as Tensor lays them out) then its bias.
 double activation_bound(const std::vector<TensorInfo> &tensors, std::span<const float> parameters);
 
 }  // namespace tailor

@@ -233,19 +233,25 @@ void check_compatible(const std::string &path, const Checkpoint &c, const Model 
         throw file_error(path, "holds " + std::to_string(c.parameters.size()) + " parameters, expected " +
                                    std::to_string(total));
     }
+    if (const std::string problem = overflowing_section(c, expected); !problem.empty()) {
+        throw file_error(path, problem);
+    }
+}
+
+std::string overflowing_section(const Checkpoint &c, const std::vector<TensorInfo> &tensors) {
     // Winograd's transforms and the sums' rounding stay far inside float's range below this.
     constexpr double kLargestBound = 1e30;
     for (const auto *values : {&c.parameters, &c.averaged}) {
         if (values->empty()) continue;
-        const double bound = activation_bound(expected, *values);
+        const double bound = activation_bound(tensors, *values);
         if (bound > kLargestBound) {
             char text[32];
             std::snprintf(text, sizeof text, "%.3g", bound);
-            throw file_error(path, std::string(values == &c.parameters ? "parameters" : "averaged parameters") +
-                                       " so large that the network's activations could overflow float (bound " +
-                                       text + ")");
+            return std::string(values == &c.parameters ? "parameters" : "averaged parameters") +
+                   " so large that the network's activations could overflow float (bound " + text + ")";
         }
     }
+    return "";
 }
 
 }  // namespace tailor

@@ -46,8 +46,13 @@ Checkpoint load_checkpoint(const std::string &path);
 // such a state, and load_checkpoint refuses one.
 const char *non_finite_section(const Checkpoint &checkpoint);
 
-// Throws unless the checkpoint's tensors are exactly the model's, and its weights keep every
-// activation far inside float's range (activation_bound.h).
+// Throws unless the checkpoint's tensors are exactly the model's, and its
+// weights keep every activation far inside float's range.
 void check_compatible(const std::string &path, const Checkpoint &checkpoint, const Model &model);
+
+// What of the state's parameters (or their average) could make the network
+// of `tensors` overflow float (activation_bound.h), or empty. Training
+// never saves such a state, and check_compatible refuses one.
+std::string overflowing_section(const Checkpoint &checkpoint, const std::vector<TensorInfo> &tensors);
 
 }  // namespace tailor

@@ -278,6 +278,9 @@ void write_epoch_outputs(Run &run, bool validating) {
     if (const char *section = non_finite_section(state)) {
         throw Error(std::string("training diverged: the ") + section + " are not finite");
     }
+    if (const std::string problem = overflowing_section(state, run.model->tensors()); !problem.empty()) {
+        throw Error("training diverged: " + problem);
+    }
     save_checkpoint(run.checkpoint_path(), state);
     // Also keep the epoch with the best validation accuracy, as Keras's
     // ModelCheckpoint(save_best_only=True) would; without validation
