@@ -151,11 +151,20 @@ void run_train(const TrainOptions &options) {
     }
     request.progress_bar = isatty(STDOUT_FILENO);
     TrainOutcome outcome = train(request, data.train, std::cout);
-    if (!options.skip_test) {
-        evaluate_and_report(*outcome.model, data, outcome.settings, out_directory,
-                            tta_transforms(outcome.settings.tta));
-        write_report(out_directory, data, kernel_target(), std::cout);
-    }
+    if (options.skip_test) return;
+    // Training has finished: a stop signal from here on skips the rest.
+    std::string data_flags;
+    for (const auto &source : options.data_sources) data_flags += (data_flags.empty() ? " --data " : " ") + source;
+    const auto stop_if_asked = [&](const std::string &left, const std::string &command) {
+        if (const int signal = stop_signal()) {
+            throw Interrupted(signal, std::string("stopped by ") + signal_name(signal) + " after training, before " +
+                                          left + "; the run is whole: " + command + data_flags);
+        }
+    };
+    stop_if_asked("the evaluation", "tailor evaluate --checkpoint " + out_directory + "/checkpoint.tlr");
+    evaluate_and_report(*outcome.model, data, outcome.settings, out_directory, tta_transforms(outcome.settings.tta));
+    stop_if_asked("the report", "tailor report --run " + out_directory);
+    write_report(out_directory, data, kernel_target(), std::cout);
 }
 
 }  // namespace tailor::commands
