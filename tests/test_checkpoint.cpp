@@ -10,6 +10,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -249,6 +250,21 @@ BOOST_AUTO_TEST_CASE(a_set_of_files_is_replaced_whole_or_not_at_all) {
     tailor::write_files_atomically({{dir / "a.csv", "new"}, {dir / "b.csv", "new"}});
     const auto b = files::read_bytes(dir / "b.csv");
     BOOST_TEST(std::string(b.begin(), b.end()) == "new");
+}
+
+BOOST_AUTO_TEST_CASE(a_device_or_pipe_is_never_replaced_by_a_file) {
+    // As root, `tailor export --onnx /dev/null` once renamed a file over the device.
+    ScratchDirectory dir;
+    const std::string pipe = dir / "pipe.onnx";
+    BOOST_REQUIRE(mkfifo(pipe.c_str(), 0644) == 0);
+    try {
+        tailor::write_file_atomically(pipe, "model");
+        BOOST_ERROR("a pipe was replaced");
+    } catch (const tailor::Error &e) {
+        BOOST_TEST(std::string(e.what()) == pipe + ": is not a regular file; tailor writes only files");
+    }
+    BOOST_TEST(std::filesystem::is_fifo(pipe));
+    BOOST_TEST(std::distance(std::filesystem::directory_iterator(dir.path), {}) == 1, "no temporary left");
 }
 
 BOOST_AUTO_TEST_CASE(checkpoint_of_another_architecture_is_refused) {

@@ -6,6 +6,7 @@
 #include "files.h"
 
 #include "tailor/experiment/experiment.h"
+#include "tailor/experiment/tables.h"
 #include "tailor/util/error.h"
 
 #include <boost/test/unit_test.hpp>
@@ -98,6 +99,46 @@ BOOST_AUTO_TEST_CASE(grid_axes_and_recipes_reach_the_runs) {
     BOOST_TEST((std::find(args.begin(), args.end(), "--epochs") == args.end()), "epochs: the recipe's");
     request.grid = {};
     BOOST_CHECK_THROW(tailor::plan_jobs(request), tailor::Error);
+}
+
+BOOST_AUTO_TEST_CASE(a_grid_of_more_runs_than_an_experiment_takes_on_is_refused) {
+    // 73,728 runs were once planned and started; 7.3 million filled memory.
+    tailor::ExperimentRequest request;
+    request.presets = {"grid"};
+    for (int i = 1; i <= 11; i++) {
+        request.grid.learning_rates.push_back(i * 1e-4);
+        request.grid.batches.push_back(i);
+        request.grid.shifts.push_back(i);
+    }
+    try {
+        tailor::plan_jobs(request);
+        BOOST_ERROR("a grid of 1,331 runs was planned");
+    } catch (const tailor::Error &e) {
+        BOOST_TEST(std::string(e.what()).find("more than 1000 runs") != std::string::npos, e.what());
+    }
+    request.grid.shifts.resize(8);  // 968 runs
+    BOOST_TEST(tailor::plan_jobs(request).size() == 968u);
+}
+
+BOOST_AUTO_TEST_CASE(run_results_outside_what_tailor_writes_are_refused) {
+    ScratchDirectory dir;
+    files::write_text(dir / "run.json", R"({"epochs": [{"seconds": 1.5, "val_accuracy": 0.8}]})");
+    const auto refused = [&](const std::string &evaluation, const std::string &problem) {
+        files::write_text(dir / "evaluation.json", evaluation);
+        try {
+            tailor::collect_run({}, dir.path);
+            BOOST_ERROR("accepted: " << evaluation);
+        } catch (const tailor::Error &e) {
+            BOOST_TEST(std::string(e.what()).find(dir / "evaluation.json: " + problem) == 0, e.what());
+        }
+    };
+    const std::string train = R"("train": {"accuracy": 0.9}, )";
+    refused("{" + train + R"("test": {"accuracy": 7.5, "correct": 9, "incorrect": 1}})", "holds an accuracy outside");
+    refused("{" + train + R"("test": {"accuracy": 0.9, "correct": 1e300, "incorrect": 1}})", "holds an image count");
+    refused("{" + train + R"("test": {"accuracy": 0.9, "correct": -5, "incorrect": 1}})", "holds an image count");
+    files::write_text(dir / "evaluation.json",
+                      "{" + train + R"("test": {"accuracy": 0.9, "correct": 9, "incorrect": 1}})");
+    BOOST_TEST(tailor::collect_run({}, dir.path).correct == 9);
 }
 
 BOOST_AUTO_TEST_CASE(tiny_experiment_tables_and_resume) {

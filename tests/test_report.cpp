@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <functional>
 #include <fstream>
 #include <regex>
 
@@ -170,4 +171,53 @@ BOOST_AUTO_TEST_CASE(a_directory_without_a_run_is_a_one_line_error) {
     BOOST_TEST(err.find("tailor: error: " + empty.path.string() + "/run.json: no such file") == 0, err);
     BOOST_TEST(std::count(err.begin(), err.end(), '\n') == 1);
     BOOST_TEST(!std::filesystem::exists(empty / "report"), "nothing is written for a refused run");
+}
+
+BOOST_AUTO_TEST_CASE(a_run_directory_whose_files_lie_is_refused_before_anything_is_written) {
+    // Each forgery in a fresh copy of the run, its report removed: one line
+    // naming the file, and no report/ written.
+    const auto refused = [](const std::string &file, const std::function<std::string(std::string)> &forge,
+                            const std::string &problem) {
+        ScratchDirectory copy;
+        const std::string run = copy / "run";
+        std::filesystem::copy(shared_run().run, run, std::filesystem::copy_options::recursive);
+        std::filesystem::remove_all(run + "/report");
+        std::filesystem::remove(run + "/report.html");
+        files::write_text(run + "/" + file, forge(text_of(run + "/" + file)));
+        const std::string command = tailor_binary() + " report --run " + run + " --data " TAILOR_DATA_DIR " >" +
+                                    (copy / "out") + " 2>" + (copy / "err");
+        BOOST_TEST_CONTEXT(file << ": " << problem) {
+            BOOST_TEST(std::system(command.c_str()) != 0);
+            const std::string err = text_of(copy / "err");
+            BOOST_TEST(err.find("tailor: error: ") == 0, err);
+            BOOST_TEST(err.find(problem) != std::string::npos, err);
+            BOOST_TEST(std::count(err.begin(), err.end(), '\n') == 1, err);
+            BOOST_TEST(!std::filesystem::exists(run + "/report"), "nothing written");
+        }
+    };
+    const auto replace = [](const std::string &from, const std::string &to) {
+        return [from, to](std::string text) {
+            const std::size_t at = text.find(from);
+            BOOST_REQUIRE(at != std::string::npos);
+            return text.replace(at, from.size(), to);
+        };
+    };
+    // Once a segmentation fault: a split of all 1,000 images left none to train.
+    refused("run.json", replace("\"validation_fraction\": 0.2", "\"validation_fraction\": 0.99999"),
+            TAILOR_DATA_DIR "/train-images-idx3-ubyte");
+    refused("run.json", replace("\"validation_fraction\": 0.2", "\"validation_fraction\": 2.0"),
+            "run.json: holds settings tailor cannot use");
+    refused("run.json", [](const std::string &) { return std::string(40, '[') + std::string(40, ']'); },
+            "run.json: nested deeper than 32 levels");
+    refused("run.json", replace("\"settings\": {", "\"settings\": [], \"was\": {"), "settings are not an object");
+    // Once read as test image 0.
+    refused("predictions.csv", replace("\n0,", "\n4294967296,"),
+            "predictions.csv: line 2 is of test image 4294967296");
+    refused("predictions.csv", replace("\n1,", "\n0,"), "line 3 is of test image 0, expected 1");
+    const auto without_last_row = [](const std::string &text) {
+        return text.substr(0, text.rfind('\n', text.size() - 2) + 1);
+    };
+    refused("predictions.csv", without_last_row, "holds 199 predictions, but the run evaluates 200");
+    refused("predictions.csv", [](const std::string &text) { return text.substr(0, text.find('\n') + 1); },
+            "holds no predictions");
 }

@@ -56,6 +56,14 @@ void add_axis(std::vector<GridAxis> &axes, const char *flag, const char *name, c
 
 // Every combination of the given axes, cnn3 with seed 42, scored on
 // validation alone (--skip-test).
+// More runs than an experiment takes on (a grid of 73,728 was planned and
+// started, of 7.3 million filled memory): weeks of training at this size.
+constexpr std::size_t kMaxRuns = 1000;
+
+std::string too_many_runs(const std::string &what) {
+    return what + " make more than " + std::to_string(kMaxRuns) + " runs, more than one experiment takes on";
+}
+
 std::vector<Job> grid_jobs(const ExperimentRequest &request) {
     const auto &g = request.grid;
     std::vector<GridAxis> axes;
@@ -66,6 +74,11 @@ std::vector<Job> grid_jobs(const ExperimentRequest &request) {
     add_axis(axes, "--shift", "shift", g.shifts);
     add_axis(axes, "--ema", "ema", g.ema_decays);
     if (axes.empty()) throw Error("--preset grid needs at least one --grid-* list");
+    std::size_t runs = 1;
+    for (const GridAxis &axis : axes) {
+        runs *= axis.values.size();  // at most kMaxRuns x a command line's values: no overflow
+        if (runs > kMaxRuns) throw Error(too_many_runs("the --grid-* lists"));
+    }
     std::vector<Job> jobs;
     std::vector<std::size_t> at(axes.size(), 0);
     while (true) {
@@ -116,12 +129,14 @@ std::vector<Job> plan_jobs(const ExperimentRequest &request) {
             throw Error("unknown preset '" + preset + "' (known: table1, table2, table3, grid)");
         }
     }
+    if (request.architectures.size() * request.seeds.size() > kMaxRuns) throw Error(too_many_runs("--arch x --seeds"));
     for (const auto &arch : request.architectures) {
         for (uint64_t seed : request.seeds) {
             jobs.push_back(make_job(request, "custom", arch + "-seed" + std::to_string(seed), arch, seed, ""));
         }
     }
     if (jobs.empty()) throw Error("nothing to run: give --preset, or --arch with --seeds");
+    if (jobs.size() > kMaxRuns) throw Error(too_many_runs("the presets and lists"));
     // A repeated value (in --arch, --seeds, --preset or a grid list) would
     // plan one run twice, in one directory, and a rerun could not resume.
     std::set<std::string> labels;

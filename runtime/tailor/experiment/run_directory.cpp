@@ -2,6 +2,7 @@
 
 #include "tailor/util/atomic_file.h"
 #include "tailor/util/error.h"
+#include "tailor/util/json_text.h"
 #include "tailor/util/read_file.h"
 
 #include <algorithm>
@@ -54,7 +55,7 @@ std::vector<std::string> train_command(const fs::path &experiment, const Job &jo
 json read_json_file(const fs::path &path) {
     const std::string text = read_small_file(path.string(), kMaxJsonBytes, "a tailor JSON file");
     try {
-        return json::parse(text);
+        return parse_json(path.string(), text);
     } catch (const json::exception &e) {
         throw file_error(path.string(), std::string("not valid JSON: ") + e.what());
     }

@@ -1,5 +1,6 @@
 #include "tailor/experiment/tables.h"
 
+#include "tailor/data/dataset.h"
 #include "tailor/experiment/run_directory.h"
 #include "tailor/util/atomic_file.h"
 #include "tailor/util/error.h"
@@ -61,23 +62,42 @@ const char *table_title(const std::string &table) {
     return "Architectures x seeds";
 }
 
+// Values as tailor writes them, or an error naming the file.
+double share_in(const json &value, const fs::path &file) {  // an accuracy
+    const double v = value.get<double>();
+    if (!(v >= 0 && v <= 1)) throw file_error(file.string(), "holds an accuracy outside [0, 1]");
+    return v;
+}
+double seconds_in(const json &value, const fs::path &file) {
+    const double v = value.get<double>();
+    if (!(v >= 0 && v < 1e9)) throw file_error(file.string(), "holds an epoch time that no run takes");
+    return v;
+}
+long count_in(const json &value, const fs::path &file) {
+    if (!value.is_number_unsigned() || value.get<uint64_t>() > kMaxImages) {
+        throw file_error(file.string(), "holds an image count that is not a whole number of images");
+    }
+    return value.get<long>();
+}
+
 }  // namespace
 
 JobResult collect_run(const Job &job, const fs::path &dir) try {
     JobResult r;
     r.job = job;
-    const json run = read_json_file(dir / "run.json");
-    for (const auto &epoch : run.at("epochs")) r.seconds += epoch.at("seconds").get<double>();
-    if (!run.at("epochs").empty()) r.val_accuracy = run.at("epochs").back().at("val_accuracy");
+    const fs::path record = dir / "run.json";
+    const json run = read_json_file(record);
+    for (const auto &epoch : run.at("epochs")) r.seconds += seconds_in(epoch.at("seconds"), record);
+    if (!run.at("epochs").empty()) r.val_accuracy = share_in(run.at("epochs").back().at("val_accuracy"), record);
     const fs::path evaluation = fs::exists(dir / "test" / "evaluation.json") ? dir / "test" / "evaluation.json"
                                                                               : dir / "evaluation.json";
     if (fs::exists(evaluation)) {
         const json e = read_json_file(evaluation);
         r.has_test = true;
-        r.train_accuracy = e.at("train").at("accuracy");
-        r.test_accuracy = e.at("test").at("accuracy");
-        r.correct = e.at("test").at("correct");
-        r.incorrect = e.at("test").at("incorrect");
+        r.train_accuracy = share_in(e.at("train").at("accuracy"), evaluation);
+        r.test_accuracy = share_in(e.at("test").at("accuracy"), evaluation);
+        r.correct = count_in(e.at("test").at("correct"), evaluation);
+        r.incorrect = count_in(e.at("test").at("incorrect"), evaluation);
     }
     return r;
 } catch (const json::exception &e) {

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -40,23 +41,37 @@ std::vector<Prediction> read_predictions(const std::string &path) {
     std::istringstream in(read_small_file(path, kMaxPredictionsBytes, "a predictions file"));
     std::vector<Prediction> predictions;
     std::string line;
-    std::getline(in, line);  // header
+    std::getline(in, line);
+    if (line.rfind("index,true,predicted,p0", 0) != 0) throw file_error(path, "has no index,true,predicted header");
     std::size_t number = 1;
     while (std::getline(in, line)) {
         number++;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
         Prediction p;
+        unsigned long long index = 0;
         float probabilities[kClasses];
-        const int fields = std::sscanf(line.c_str(), "%u,%d,%d,%f,%f,%f,%f,%f,%f,%f,%f,%f,%f", &p.index, &p.truth,
+        int end = 0;
+        const int fields = std::sscanf(line.c_str(), "%llu,%d,%d,%f,%f,%f,%f,%f,%f,%f,%f,%f,%f%n", &index, &p.truth,
                                        &p.predicted, &probabilities[0], &probabilities[1], &probabilities[2],
                                        &probabilities[3], &probabilities[4], &probabilities[5], &probabilities[6],
-                                       &probabilities[7], &probabilities[8], &probabilities[9]);
-        if (fields != 3 + kClasses || p.truth < 0 || p.truth >= kClasses || p.predicted < 0 ||
-            p.predicted >= kClasses) {
+                                       &probabilities[7], &probabilities[8], &probabilities[9], &end);
+        const bool probable =
+            std::all_of(probabilities, probabilities + kClasses, [](float q) { return q >= 0 && q <= 1; });
+        const bool whole = static_cast<std::size_t>(end) == line.size() && std::isdigit(uint8_t(line[0]));
+        if (fields != 3 + kClasses || !whole ||
+            p.truth < 0 || p.truth >= kClasses || p.predicted < 0 || p.predicted >= kClasses || !probable) {
             throw file_error(path, "line " + std::to_string(number) + " is not index,true,predicted,p0..p9");
         }
+        // The evaluator writes the test images in order.
+        if (index != predictions.size()) {
+            throw file_error(path, "line " + std::to_string(number) + " is of test image " + std::to_string(index) +
+                                       ", expected " + std::to_string(predictions.size()));
+        }
+        p.index = static_cast<uint32_t>(index);
         p.confidence = probabilities[p.predicted];
         predictions.push_back(p);
     }
+    if (predictions.empty()) throw file_error(path, "holds no predictions");
     return predictions;
 }
 
@@ -108,15 +123,16 @@ std::string figure(const std::string &file, const std::string &alt, bool availab
 
 std::string csv_quoted(const std::string &text) { return "\"" + text + "\""; }
 
-// The run's predictions, each of an image of the test set given.
-std::vector<Prediction> read_run_predictions(const fs::path &run, const Dataset &test) {
+// The run's predictions: of the first images of the test set given, as
+// many as the run evaluates.
+std::vector<Prediction> read_run_predictions(const fs::path &run, const RunRecord &record, const Dataset &test) {
     const std::string path = (run / "predictions.csv").string();
     auto predictions = read_predictions(path);
-    for (const auto &p : predictions) {
-        if (p.index >= test.size()) {
-            throw file_error(path, "refers to test image " + std::to_string(p.index) + " but the test set has " +
-                                       std::to_string(test.size()));
-        }
+    const std::size_t evaluated =
+        record.settings.test_limit > 0 ? std::min<std::size_t>(record.settings.test_limit, test.size()) : test.size();
+    if (predictions.size() != evaluated) {
+        throw file_error(path, "holds " + std::to_string(predictions.size()) + " predictions, but the run evaluates " +
+                                   std::to_string(evaluated) + " images of the test set given");
     }
     return predictions;
 }
@@ -144,7 +160,6 @@ struct ReportContent {
 // training images per class (sample_images.png, and a row each on the page).
 void write_data_figures(ReportContent &c, const DataSplit &data, const std::vector<Prediction> &predictions,
                         const fs::path &figures) {
-    split_indices(c.run.settings, data.train.size(), c.train_indices, c.validation_indices);
     c.counts.assign(kClasses, {0, 0, 0});
     for (uint32_t i : c.train_indices) c.counts[data.train.labels[i]][0]++;
     for (uint32_t i : c.validation_indices) c.counts[data.train.labels[i]][1]++;
@@ -345,19 +360,24 @@ std::string write_report(const std::string &run_directory, const DataSplit &data
 
     // The run: its settings and history, and its predictions on the test set.
     const RunRecord record = read_run_record(run_directory);
-    const auto predictions = read_run_predictions(run, data.test);
+    const auto predictions = read_run_predictions(run, record, data.test);
+    ReportContent content(record);
+    split_indices(record.settings, data.train.size(), content.train_indices, content.validation_indices);
+    if (content.train_indices.empty()) {
+        throw file_error(data.train.source, "no training images left after the run's validation split");
+    }
+    const std::string page = (run / "report.html").string();
+    if (fs::is_directory(fs::symlink_status(page))) throw file_error(page, "is a directory");
     std::error_code ec;
     fs::create_directories(figures, ec);
     if (ec) throw file_error(figures.string(), "cannot create: " + ec.message());
 
-    ReportContent content(record);
     for (const auto &p : predictions) content.matrix.add(p.truth, p.predicted);
     content.report = classification_report(content.matrix, content.names);
     write_data_figures(content, data, predictions, figures);
     write_prediction_figures(content, data.test, predictions, figures);
     write_charts(content, figures, out);
 
-    const std::string page = (run / "report.html").string();
     write_file_atomically(page, page_top(content) + data_section(content) + training_section(content) +
                                     confusion_matrix_section(content) + classification_report_section(content) +
                                     predictions_section(content, data.test) + settings_section(content, kernel_target));

@@ -2,6 +2,7 @@
 
 #include "tailor/util/atomic_file.h"
 #include "tailor/util/error.h"
+#include "tailor/util/json_text.h"
 #include "tailor/util/read_file.h"
 
 #include <nlohmann/json.hpp>
@@ -48,12 +49,17 @@ RunRecord read_run_record(const std::string &directory) {
     const std::string text = read_small_file(path, kMaxRunRecordBytes, "a run record");
     RunRecord record;
     try {
-        const json run = json::parse(text);
+        const json run = parse_json(path, text);
+        const json &settings = run.at("settings");
+        if (!settings.is_object()) throw file_error(path, "not a tailor run record: its settings are not an object");
         std::size_t field = 0;
         boost::pfr::for_each_field(record.settings, [&](auto &value) {
             const char *name = kTrainSettingNames[field++];
-            if (run.at("settings").contains(name)) run.at("settings").at(name).get_to(value);
+            if (settings.contains(name)) settings.at(name).get_to(value);
         });
+        if (run.contains("parameters") && !run.at("parameters").is_number_unsigned()) {
+            throw file_error(path, "not a tailor run record: its parameter count is not a whole number");
+        }
         record.parameters = run.value("parameters", std::size_t{0});
         for (const auto &e : run.at("epochs")) {
             record.history.push_back(
@@ -61,6 +67,11 @@ RunRecord read_run_record(const std::string &directory) {
         }
     } catch (const json::exception &e) {
         throw file_error(path, std::string("not a tailor run record: ") + e.what());
+    }
+    try {
+        check_settings(record.settings);
+    } catch (const Error &e) {
+        throw file_error(path, std::string("holds settings tailor cannot use: ") + e.what());
     }
     return record;
 }

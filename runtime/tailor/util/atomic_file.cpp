@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -48,6 +49,13 @@ namespace {
 
 // Writes `content` to PATH.tmp.PID, flushed to disk; returns that name.
 std::string write_temporary(const std::string &path, std::string_view content) {
+    // The rename would put a file in place of a device (as root, /dev/null)
+    // or a pipe; a link found at PATH is replaced, its target left alone.
+    struct stat found {};
+    if (lstat(path.c_str(), &found) == 0 && !S_ISREG(found.st_mode) && !S_ISLNK(found.st_mode)) {
+        throw file_error(path,
+                         S_ISDIR(found.st_mode) ? "is a directory" : "is not a regular file; tailor writes only files");
+    }
     const std::string temporary = path + std::string(kTemporaryMark) + std::to_string(getpid());
     // A new file, never one found there: a link planted under this name
     // would otherwise redirect the write to its target.
