@@ -114,6 +114,9 @@ BOOST_AUTO_TEST_CASE(bad_flags_are_one_line_errors) {
     std::filesystem::create_directories(dir / "broken");
     files::write_text(dir / "broken/plan.json", "{\"runs\": []}");
     expect_failure(dir, "experiment --preset table1 --out " + (dir / "broken"), "plan.json: not an experiment plan");
+    files::write_text(dir / "broken/plan.json", R"({"jobs": [{"table": "t", "label": "a", "architecture": "mlp",
+        "seed": "1", "options": "x | y", "arguments": []}]})");
+    expect_failure(dir, "experiment --preset table1 --out " + (dir / "broken"), "a's options hold a quote, '|'");
     files::write_text(dir / "broken/run.json", "{\"settings\": {}}");
     expect_failure(dir, "report --run " + (dir / "broken"), "run.json: not a tailor run record");
     BOOST_TEST(!std::filesystem::exists(dir / "run"), "a refused run writes nothing");

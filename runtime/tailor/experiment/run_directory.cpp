@@ -76,6 +76,10 @@ std::vector<Job> read_plan(const std::string &path) {
         if (!plain_name(job.label)) throw file_error(path, "job label '" + job.label + "' is not a plain directory name");
         if (!plain_name(job.table)) throw file_error(path, "table '" + job.table + "' is not a plain file name");
         if (!labels.insert(job.label).second) throw file_error(path, "job label '" + job.label + "' repeats");
+        // Shown in the tables' CSV (quoted) and Markdown (between '|').
+        if (job.options.find_first_of("\"|\n\r") != std::string::npos) {
+            throw file_error(path, "job " + job.label + "'s options hold a quote, '|' or a line break");
+        }
     }
     if (jobs.empty()) throw file_error(path, "plans no jobs");
     return jobs;
