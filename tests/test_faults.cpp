@@ -68,12 +68,23 @@ pid_t start_tailor(const std::string &arguments, const std::string &log, rlim_t 
     _exit(127);
 }
 
-// The exit status, or 128 + the signal that ended it.
+// A wait status as one number: the exit status, or 128 + the signal that ended it.
+int exit_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
+
 int wait_for(pid_t pid) {
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return exit_code(status);
+}
+
+// The exit code if the process ends before `deadline`, else -1.
+int exit_code_by(pid_t pid, std::chrono::steady_clock::time_point deadline) {
+    for (int status = 0; std::chrono::steady_clock::now() < deadline;) {
+        if (waitpid(pid, &status, WNOHANG) == pid) return exit_code(status);
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return -1;
 }
 
 std::string text_of(const std::string &path) {
@@ -122,23 +133,32 @@ BOOST_AUTO_TEST_CASE(sigkill_at_random_points_then_resume_equals_an_uninterrupte
 
     // Seeded kill times, from 5% to 30% of the whole run's time into each
     // attempt (so an emulator or a sanitizer only slows it down): the first
-    // three attempts cannot finish at the straight run's speed. An attempt
-    // that finishes before its kill ends the loop.
+    // two attempts cannot finish at the straight run's speed. An attempt
+    // killed before it saved an epoch lengthens the next ones by half, so a
+    // machine slower now than during the straight run still gets through.
+    // An attempt that finishes before its kill ends the loop.
     tailor::SplitMix64 rng(20261201);
+    const auto epochs_saved = [&] {
+        const std::string checkpoint = killed + "/checkpoint.tlr";
+        return std::filesystem::exists(checkpoint) ? tailor::load_checkpoint(checkpoint).epochs_done : 0;
+    };
+    double stretch = 1;
     int kills = 0, status = -1;
     for (int attempt = 0; attempt < 40 && status != 0; attempt++) {
+        const auto saved_before = epochs_saved();
         const bool resume = std::filesystem::exists(killed + "/checkpoint.tlr");
         const pid_t pid = start_tailor(options + " --out " + killed + (resume ? " --resume" : ""),
                                        data.dir / "killed.log");
-        const auto delay = std::chrono::microseconds(static_cast<long>((0.05 + 0.25 * rng.uniform()) * whole_run * 1e6));
-        const auto deadline = std::chrono::steady_clock::now() + delay;
-        while (std::chrono::steady_clock::now() < deadline && waitpid(pid, nullptr, WNOHANG) == 0) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        const double fraction = (0.05 + 0.25 * rng.uniform()) * stretch;
+        status = exit_code_by(pid, std::chrono::steady_clock::now() +
+                                         std::chrono::microseconds(static_cast<long>(fraction * whole_run * 1e6)));
+        if (status < 0) {
+            kill(pid, SIGKILL);
+            status = wait_for(pid);
         }
-        kill(pid, SIGKILL);  // harmless if it has already exited
-        status = wait_for(pid);
         if (status == 128 + SIGKILL) kills++;
         BOOST_TEST((status == 0 || status == 128 + SIGKILL), "attempt " << attempt << ": " << text_of(data.dir / "killed.log"));
+        if (epochs_saved() == saved_before) stretch *= 1.5;
     }
     BOOST_TEST_MESSAGE(kills << " kills before the run finished");
     BOOST_TEST(kills >= 2);
