@@ -9,8 +9,10 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 using files::ScratchDirectory;
 
@@ -31,6 +33,23 @@ Result tailor_run(const ScratchDirectory &dir, const std::string &arguments, con
         return std::string(bytes.begin(), bytes.end());
     };
     return {WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw), read(dir / "stdout"), read(dir / "stderr")};
+}
+
+// The exit status of `tailor ARGUMENTS` (as tailor_run), and its largest
+// resident set in MiB.
+std::pair<int, long> status_and_peak_memory(const ScratchDirectory &dir, const std::string &arguments) {
+    const std::string command = "exec " + tailor_binary() + " " + arguments + " >" + (dir / "stdout") + " 2>" +
+                                (dir / "stderr") + " </dev/null";
+    const pid_t pid = fork();
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char *>(nullptr));
+        _exit(127);
+    }
+    int raw = 0;
+    rusage usage{};
+    while (wait4(pid, &raw, 0, &usage) < 0 && errno == EINTR) {
+    }
+    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw), usage.ru_maxrss / 1024};
 }
 
 void expect_failure(const ScratchDirectory &dir, const std::string &arguments, const std::string &problem,
@@ -226,4 +245,31 @@ BOOST_AUTO_TEST_CASE(a_split_leaving_no_training_images_is_refused) {
                             (dir / "one.csv") + " --out " + (dir / "eval"),
                    (dir / "one.csv") + ": no training images left after the checkpoint's validation split");
     BOOST_TEST(!std::filesystem::exists(dir / "eval/evaluation.txt"));
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_larger_than_the_data_allocates_for_the_data_only) {
+    // cnn3's activations and gradients for 8192 images fill 1.2 GiB; the
+    // runs with a batch of the whole data set are the yardstick, since an
+    // emulator, a sanitizer or an OpenCL runtime adds its own memory.
+    ScratchDirectory dir;
+    std::string train = files::csv_header(), test = files::csv_header();
+    for (int i = 0; i < 100; i++) train += files::csv_row(i % 10, i * 13);
+    for (int i = 0; i < 20; i++) test += files::csv_row(i % 10, i * 17);
+    files::write_text(dir / "train.csv", train);
+    files::write_text(dir / "test.csv", test);
+    const std::string data = " --data " + (dir / "train.csv") + " " + (dir / "test.csv");
+    // The largest resident sets of training and of evaluating, in MiB.
+    const auto peaks = [&](const std::string &batch) {
+        const std::string run = dir / ("run-" + batch), flags = data + " --batch " + batch;
+        const auto [trained, training] = status_and_peak_memory(dir, "train --arch cnn3 --epochs 1 --out " + run + flags);
+        BOOST_TEST_REQUIRE(trained == 0, "train --batch " << batch);
+        const auto [evaluated, evaluating] =
+            status_and_peak_memory(dir, "evaluate --checkpoint " + run + "/checkpoint.tlr --out " + run + flags);
+        BOOST_TEST_REQUIRE(evaluated == 0, "evaluate --batch " << batch);
+        return std::pair{training, evaluating};
+    };
+    const auto [whole_set_training, whole_set_evaluating] = peaks("100");
+    const auto [training, evaluating] = peaks("8192");
+    BOOST_TEST(training < whole_set_training + 200, training << " MiB, against " << whole_set_training);
+    BOOST_TEST(evaluating < whole_set_evaluating + 200, evaluating << " MiB, against " << whole_set_evaluating);
 }

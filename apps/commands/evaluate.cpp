@@ -6,6 +6,7 @@
 #include "tailor/train/checkpoint.h"
 #include "tailor/util/error.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -43,14 +44,17 @@ CLI::App &add_evaluate_command(CLI::App &app, EvaluateOptions &options) {
 
 void run_evaluate(const EvaluateOptions &options) {
     const Checkpoint checkpoint = load_checkpoint(options.checkpoint_path);
-    auto model = make_model(checkpoint.settings.architecture, static_cast<int>(options.batch));
+    const DataSplit data = load_data(options.data_sources);
+    // A batch larger than both sets allocates for no image.
+    const std::size_t largest_set = std::max({data.train.size(), data.test.size(), std::size_t{1}});
+    auto model = make_model(checkpoint.settings.architecture,
+                            static_cast<int>(std::min<std::size_t>(options.batch, largest_set)));
     model->set_regularization(checkpoint.settings.dropout_rate, checkpoint.settings.noise_stddev);
     check_compatible(options.checkpoint_path, checkpoint, *model);
     model->set_parameters(checkpoint.classifying_parameters());
     const std::string out_directory = options.out_directory.empty()
                                           ? default_evaluation_directory(options.checkpoint_path)
                                           : options.out_directory;
-    const DataSplit data = load_data(options.data_sources);
     std::error_code error;
     std::filesystem::create_directories(out_directory, error);
     if (error) throw file_error(out_directory, "cannot create the output directory: " + error.message());

@@ -129,8 +129,8 @@ void check_resumed_flags(const std::string &checkpoint_path, const TrainSettings
     }
 }
 
-// The run directory, and a fresh model or the one its checkpoint continues;
-// bad settings fail here, before any epoch.
+// The run directory and the settings and state its checkpoint continues
+// (none for a new run); bad settings fail here, before any epoch.
 Run open_or_resume(const TrainRequest &request) {
     namespace fs = std::filesystem;
     Run run;
@@ -155,12 +155,20 @@ Run open_or_resume(const TrainRequest &request) {
         }
     }
     check_settings(settings);
-    run.model = make_model(settings.architecture, static_cast<int>(settings.batch));
+    run.state.settings = settings;
+    return run;
+}
+
+// A fresh model or the one the checkpoint continues, sized for batches of
+// at most `max_batch` images.
+void attach_model(Run &run, bool resume, int max_batch) {
+    const TrainSettings &settings = run.state.settings;
+    run.model = make_model(settings.architecture, max_batch);
     run.model->set_regularization(settings.dropout_rate, settings.noise_stddev);
     run.model->set_training_options(
         {static_cast<float>(settings.label_smoothing), static_cast<int>(settings.erase_size)});
-    if (request.resume) {
-        check_compatible(checkpoint_path, run.state, *run.model);
+    if (resume) {
+        check_compatible(run.checkpoint_path(), run.state, *run.model);
         run.model->set_parameters(run.state.parameters);
         run.model->set_optimizer_state(run.state.adam.m, run.state.adam.v);
         if (!run.state.averaged.empty()) run.model->set_averaged_parameters(run.state.averaged);
@@ -168,9 +176,7 @@ Run open_or_resume(const TrainRequest &request) {
         run.model->initialize(derive_seed(settings.seed, kInitStream));
         run.model->set_averaged_parameters(run.model->parameters());
     }
-    run.state.settings = settings;
     run.state.tensors = run.model->tensors();
-    return run;
 }
 
 struct EpochTotals {
@@ -207,9 +213,10 @@ EpochTotals train_epoch(Run &run, const Dataset &data, const std::vector<uint32_
     const uint32_t dropout_seed = static_cast<uint32_t>(derive_seed(settings.seed, kDropoutStream));
     const int batch = static_cast<int>(settings.batch);
     const std::size_t steps = (order.size() + batch - 1) / batch;
-    std::vector<float> images(static_cast<std::size_t>(batch) * model.input_size());
-    std::vector<int32_t> labels(batch);
-    std::vector<ImageTransform> transforms(batch);
+    const int largest = model.max_batch();
+    std::vector<float> images(static_cast<std::size_t>(largest) * model.input_size());
+    std::vector<int32_t> labels(largest);
+    std::vector<ImageTransform> transforms(largest);
     const bool augmenting = augments(settings);
     EpochTotals totals;
     std::size_t counted = 0;  // images whose loss and accuracy are in the totals
@@ -330,6 +337,10 @@ TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostrea
     if (outcome.train_indices.empty()) {
         throw file_error(data.source, "no training images left after the validation split");
     }
+    // A batch larger than the data set allocates for no image.
+    attach_model(run, request.resume,
+                 static_cast<int>(std::min<std::size_t>(settings.batch, std::max(outcome.train_indices.size(),
+                                                                                  outcome.validation_indices.size()))));
 
     const std::size_t images = outcome.train_indices.size();
     const bool validating = !outcome.validation_indices.empty();
