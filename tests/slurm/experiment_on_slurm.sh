@@ -90,10 +90,11 @@ same_as_local "$work/retry"
 # Ctrl-C while waiting leaves the runs to the cluster and says how to cancel.
 $TAILOR_BINARY "${experiment[@]}" "${slurm[@]}" --out "$work/interrupted" >"$work/interrupted.log" 2>&1 &
 waiting=$!
-for _ in $(seq 1 100); do
+for _ in $(seq 1 600); do
     grep -q '^slurm: ' "$work/interrupted.log" && break
     sleep 0.1
 done
+grep -q '^slurm: ' "$work/interrupted.log" || { cat "$work/interrupted.log"; fail "no submission in 60 s"; }
 kill -INT "$waiting"
 status=0
 wait "$waiting" || status=$?
