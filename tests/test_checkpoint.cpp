@@ -264,7 +264,29 @@ BOOST_AUTO_TEST_CASE(a_device_or_pipe_is_never_replaced_by_a_file) {
         BOOST_TEST(std::string(e.what()) == pipe + ": is not a regular file; tailor writes only files");
     }
     BOOST_TEST(std::filesystem::is_fifo(pipe));
-    BOOST_TEST(std::distance(std::filesystem::directory_iterator(dir.path), {}) == 1, "no temporary left");
+    // Nor a link to one (as /dev/stdout is, to the pipe a shell set up).
+    const std::string link = dir / "stdout";
+    std::filesystem::create_symlink(pipe, link);
+    try {
+        tailor::write_file_atomically(link, "model");
+        BOOST_ERROR("a link to a pipe was replaced");
+    } catch (const tailor::Error &e) {
+        BOOST_TEST(std::string(e.what()) ==
+                   link + ": links to a link, a directory, a device or a pipe; tailor writes only files");
+    }
+    BOOST_TEST(std::filesystem::is_symlink(link));
+    BOOST_TEST(std::distance(std::filesystem::directory_iterator(dir.path), {}) == 2, "no temporary left");
+    // Nor a link to a link to a file (as /dev/stdout is, to /proc/self/fd/1,
+    // when the shell sends it to a file).
+    files::write_text(dir / "old.onnx", "old");
+    std::filesystem::create_symlink("old.onnx", dir / "fd");
+    std::filesystem::create_symlink(dir / "fd", dir / "chain.onnx");
+    BOOST_CHECK_THROW(tailor::write_file_atomically(dir / "chain.onnx", "model"), tailor::Error);
+    BOOST_TEST(std::filesystem::is_symlink(dir / "chain.onnx"));
+    // A link to a file is replaced by the new file, its target left alone.
+    tailor::write_file_atomically(dir / "fd", "model");
+    BOOST_TEST(!std::filesystem::is_symlink(dir / "fd"));
+    BOOST_TEST(files::read_bytes(dir / "old.onnx").size() == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(checkpoint_of_another_architecture_is_refused) {

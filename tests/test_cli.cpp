@@ -261,7 +261,8 @@ BOOST_AUTO_TEST_CASE(a_batch_larger_than_the_data_allocates_for_the_data_only) {
     // The largest resident sets of training and of evaluating, in MiB.
     const auto peaks = [&](const std::string &batch) {
         const std::string run = dir / ("run-" + batch), flags = data + " --batch " + batch;
-        const auto [trained, training] = status_and_peak_memory(dir, "train --arch cnn3 --epochs 1 --out " + run + flags);
+        const auto [trained, training] =
+            status_and_peak_memory(dir, "train --arch cnn3 --epochs 1 --out " + run + flags);
         BOOST_TEST_REQUIRE(trained == 0, "train --batch " << batch);
         const auto [evaluated, evaluating] =
             status_and_peak_memory(dir, "evaluate --checkpoint " + run + "/checkpoint.tlr --out " + run + flags);

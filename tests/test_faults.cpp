@@ -157,7 +157,8 @@ BOOST_AUTO_TEST_CASE(sigkill_at_random_points_then_resume_equals_an_uninterrupte
             status = wait_for(pid);
         }
         if (status == 128 + SIGKILL) kills++;
-        BOOST_TEST((status == 0 || status == 128 + SIGKILL), "attempt " << attempt << ": " << text_of(data.dir / "killed.log"));
+        BOOST_TEST((status == 0 || status == 128 + SIGKILL),
+                   "attempt " << attempt << ": " << text_of(data.dir / "killed.log"));
         if (epochs_saved() == saved_before) stretch *= 1.5;
     }
     BOOST_TEST_MESSAGE(kills << " kills before the run finished");

@@ -50,11 +50,22 @@ namespace {
 // Writes `content` to PATH.tmp.PID, flushed to disk; returns that name.
 std::string write_temporary(const std::string &path, std::string_view content) {
     // The rename would put a file in place of a device (as root, /dev/null)
-    // or a pipe; a link found at PATH is replaced, its target left alone.
+    // or a pipe, or of a link to one or to another link (/dev/stdout, to
+    // /proc/self/fd/1, to a pipe or to a file); a link to a file is
+    // replaced, its target left alone.
     struct stat found {};
-    if (lstat(path.c_str(), &found) == 0 && !S_ISREG(found.st_mode) && !S_ISLNK(found.st_mode)) {
-        throw file_error(path,
-                         S_ISDIR(found.st_mode) ? "is a directory" : "is not a regular file; tailor writes only files");
+    if (lstat(path.c_str(), &found) == 0 && !S_ISREG(found.st_mode)) {
+        if (!S_ISLNK(found.st_mode)) {
+            throw file_error(path, S_ISDIR(found.st_mode) ? "is a directory"
+                                                          : "is not a regular file; tailor writes only files");
+        }
+        std::error_code ec;
+        const std::filesystem::path target = std::filesystem::absolute(
+            std::filesystem::path(path).parent_path() / std::filesystem::read_symlink(path, ec));
+        struct stat pointed {};
+        if (!ec && lstat(target.c_str(), &pointed) == 0 && !S_ISREG(pointed.st_mode)) {
+            throw file_error(path, "links to a link, a directory, a device or a pipe; tailor writes only files");
+        }
     }
     const std::string temporary = path + std::string(kTemporaryMark) + std::to_string(getpid());
     // A new file, never one found there: a link planted under this name
