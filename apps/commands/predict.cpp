@@ -64,8 +64,12 @@ public:
             std::cout << "\n";
         }
     }
-    ~Printer() {
-        if (format_ == "json") std::cout << json_.dump(2) << "\n";
+    // The JSON array, once every image is in (a file name that is not UTF-8
+    // with U+FFFD for its stray bytes, as JSON holds only UTF-8).
+    void finish() {
+        if (format_ == "json") {
+            std::cout << json_.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+        }
     }
 
     void print(const std::string &file, const float *probabilities) {
@@ -155,6 +159,7 @@ int run_predict(const PredictOptions &options) {
         if (static_cast<int>(batch.size()) == kBatch) classify();
     }
     classify();
+    printer.finish();
     if (failed > 0) std::cerr << "tailor: " << failed << " of the inputs could not be classified\n";
     return failed > 0 ? 1 : 0;
 }

@@ -13,7 +13,9 @@ the good ones still classified, exit status 1.
 """
 import csv
 import gzip
+import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -119,6 +121,25 @@ def broken_files(work, good):
     return paths
 
 
+def json_output_failures(checkpoint, work, good):
+    """--format json, with a file name that is not UTF-8 (JSON holds only UTF-8)."""
+    latin1 = os.path.join(os.fsencode(work), b"caf\xe9.png")
+    shutil.copyfile(good, latin1)
+    binary = [os.fsencode(word) for word in os.environ["TAILOR_BINARY"].split()]
+    result = subprocess.run(binary + [b"predict", b"--checkpoint", os.fsencode(checkpoint), b"--format", b"json",
+                                      os.fsencode(good), latin1], capture_output=True)
+    try:
+        entries = json.loads(result.stdout)
+    except ValueError as error:
+        return [f"--format json: exit {result.returncode}, not JSON ({error}): {result.stderr!r}"]
+    if result.returncode != 0 or len(entries) != 2 or entries[0]["predicted"] != entries[1]["predicted"]:
+        return [f"--format json: exit {result.returncode}, {entries}"]
+    if entries[1]["file"] != os.path.join(work, "caf\ufffd.png"):
+        return [f"--format json: the Latin-1 name came out as {entries[1]['file']!r}"]
+    print("--format json: both copies of one photo classified alike, the Latin-1 name with U+FFFD")
+    return []
+
+
 def main():
     checkpoint, data_dir, work = sys.argv[1:4]
     images, labels = test_images(data_dir)
@@ -158,6 +179,7 @@ def main():
         if sum(line.startswith(f"tailor: error: {path}: ") for line in lines) != 1:
             failures.append(f"no one-line error for {path}: {errors}")
     print(f"broken files: {len(bad)} refused, each in one line; the {len(rows)} good ones classified")
+    failures += json_output_failures(checkpoint, work, good[0])
     if failures:
         sys.exit("\n".join(failures))
 
