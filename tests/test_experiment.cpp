@@ -101,6 +101,33 @@ BOOST_AUTO_TEST_CASE(grid_axes_and_recipes_reach_the_runs) {
     BOOST_CHECK_THROW(tailor::plan_jobs(request), tailor::Error);
 }
 
+BOOST_AUTO_TEST_CASE(grid_values_reach_the_runs_whole) {
+    // Six digits once trained 1.2345678e-3 as 0.00123457, and 1e+06 named a
+    // run that a resume refused for its '+'.
+    tailor::ExperimentRequest request;
+    request.presets = {"grid"};
+    request.grid.learning_rates = {1.2345678e-3, 1e6};
+    const auto jobs = tailor::plan_jobs(request);
+    BOOST_TEST(jobs[0].label == "grid-lr0.0012345678");
+    BOOST_TEST(jobs[1].label == "grid-lr1e06");
+    const auto lr = std::find(jobs[1].arguments.begin(), jobs[1].arguments.end(), "--lr");
+    BOOST_TEST_REQUIRE((lr != jobs[1].arguments.end()));
+    BOOST_TEST(std::stod(lr[1]) == 1e6);
+}
+
+BOOST_AUTO_TEST_CASE(a_data_path_that_is_not_utf8_is_refused_before_anything_is_written) {
+    tailor::ExperimentRequest request;
+    request.architectures = {"mlp"};
+    request.seeds = {1};
+    request.data = {"caf\xe9/train.csv", "test.csv"};
+    try {
+        tailor::plan_jobs(request);
+        BOOST_ERROR("a Latin-1 path was planned");
+    } catch (const tailor::Error &e) {
+        BOOST_TEST(std::string(e.what()).find("caf\xe9/train.csv: not valid UTF-8") == 0, e.what());
+    }
+}
+
 BOOST_AUTO_TEST_CASE(a_grid_of_more_runs_than_an_experiment_takes_on_is_refused) {
     // 73,728 runs were once planned and started; 7.3 million filled memory.
     tailor::ExperimentRequest request;

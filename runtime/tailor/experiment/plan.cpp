@@ -3,18 +3,25 @@
 
 #include "tailor/util/error.h"
 
+#include <nlohmann/json.hpp>
+
+#include <charconv>
 #include <random>
 #include <set>
-#include <sstream>
 
 namespace tailor {
 
 namespace {
 
+// The shortest text that reads back as `value` (an ostream's six digits
+// trained 1.2345678e-3 as 0.00123457), without the '+' a run's name may
+// not hold (1e+06 as 1e06).
 std::string number(double value) {
-    std::ostringstream out;
-    out << value;
-    return out.str();
+    char text[32];
+    const auto end = std::to_chars(text, text + sizeof text, value).ptr;
+    std::string shortest(text, end);
+    std::erase(shortest, '+');
+    return shortest;
 }
 
 std::vector<std::string> common_arguments(const ExperimentRequest &request) {
@@ -136,6 +143,17 @@ std::vector<Job> plan_jobs(const ExperimentRequest &request) {
         }
     }
     if (jobs.empty()) throw Error("nothing to run: give --preset, or --arch with --seeds");
+    // plan.json records the arguments, and JSON holds only UTF-8 (the
+    // check is nlohmann's own): a path in another encoding is refused.
+    for (const Job &job : jobs) {
+        for (const std::string &argument : job.arguments) {
+            try {
+                (void)nlohmann::json(argument).dump();
+            } catch (const nlohmann::json::type_error &) {
+                throw file_error(argument, "not valid UTF-8, which the experiment's plan.json cannot record");
+            }
+        }
+    }
     if (jobs.size() > kMaxRuns) throw Error(too_many_runs("the presets and lists"));
     // A repeated value (in --arch, --seeds, --preset or a grid list) would
     // plan one run twice, in one directory, and a rerun could not resume.
