@@ -33,8 +33,9 @@ struct Prediction {
     float confidence = 0;  // probability of the predicted class
 };
 
-// Ten thousand rows of about 100 bytes; far larger is not tailor's.
-constexpr std::size_t kMaxPredictionsBytes = std::size_t{64} << 20;
+// A row per test image (at most kMaxImages), each under 160 bytes (an
+// index, two labels and ten probabilities of six digits); larger is not tailor's.
+constexpr std::size_t kMaxPredictionsBytes = kMaxImages * 160;
 
 std::vector<Prediction> read_predictions(const std::string &path) {
     if (!std::filesystem::exists(path)) throw file_error(path, "no such file (evaluate the run first)");
@@ -132,7 +133,8 @@ std::vector<Prediction> read_run_predictions(const fs::path &run, const RunRecor
         record.settings.test_limit > 0 ? std::min<std::size_t>(record.settings.test_limit, test.size()) : test.size();
     if (predictions.size() != evaluated) {
         throw file_error(path, "holds " + std::to_string(predictions.size()) + " predictions, but the run evaluates " +
-                                   std::to_string(evaluated) + " images of the test set given");
+                                   std::to_string(evaluated) +
+                                   " images of the test set given (is --data the run's own?)");
     }
     return predictions;
 }
