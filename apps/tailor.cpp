@@ -99,6 +99,9 @@ int main(int argc, char **argv) {
     } catch (const tailor::Interrupted &e) {
         std::cerr << "tailor: " << e.what() << "\n";
         return 128 + e.signal();
+    } catch (const tailor::Diverged &e) {
+        std::cerr << "tailor: error: " << tailor::one_line(e.what()) << "\n";
+        return tailor::kDivergedExitStatus;
     } catch (const tailor::Error &e) {
         std::cerr << "tailor: error: " << tailor::one_line(e.what()) << "\n";
         return 1;

@@ -6,6 +6,7 @@
 #include "files.h"
 
 #include "tailor/train/checkpoint.h"
+#include "tailor/util/error.h"
 
 #include <boost/test/unit_test.hpp>
 
@@ -223,8 +224,12 @@ BOOST_AUTO_TEST_CASE(train_then_evaluate_on_csv_data) {
 
 BOOST_AUTO_TEST_CASE(a_diverging_run_saves_no_checkpoint_tailor_would_refuse) {
     ScratchDirectory dir;
-    expect_failure(dir, "train --arch mlp --lr 1e13 --epochs 2 --limit 48 --skip-test --out " + (dir / "run"),
-                   "training diverged");
+    // Its own exit status, which an experiment records as the run's outcome.
+    const Result r =
+        tailor_run(dir, "train --arch mlp --lr 1e13 --epochs 2 --limit 48 --skip-test --out " + (dir / "run"));
+    BOOST_TEST(r.status == tailor::kDivergedExitStatus);
+    BOOST_TEST(r.err.rfind("tailor: error: training diverged", 0) == 0, r.err);
+    BOOST_TEST(std::count(r.err.begin(), r.err.end(), '\n') == 1, r.err);
     BOOST_TEST(!std::filesystem::exists(dir / "run/checkpoint.tlr"));
 }
 

@@ -178,10 +178,11 @@ BOOST_AUTO_TEST_CASE(tiny_experiment_tables_and_resume) {
     const auto table = read_csv(dir / "exp/custom.csv");
     BOOST_TEST_REQUIRE(table.size() == 5u, "a header and one row per run");
     BOOST_TEST(table[0][0] == "run");
-    BOOST_TEST(table[0].size() == 10u);
+    BOOST_TEST(table[0].size() == 11u);
     std::map<std::string, std::vector<double>> test_accuracy;
     for (std::size_t r = 1; r < table.size(); r++) {
-        BOOST_TEST(table[r].size() == 10u);
+        BOOST_TEST(table[r].size() == 11u);
+        BOOST_TEST(table[r][10] == "trained");
         const double accuracy = std::stod(table[r][5]);
         BOOST_TEST(accuracy > 0.3, table[r][0] << " learned something in one epoch");
         test_accuracy[table[r][1]].push_back(accuracy);
@@ -214,18 +215,23 @@ BOOST_AUTO_TEST_CASE(tiny_experiment_tables_and_resume) {
 }
 
 // The grid scores runs on validation accuracy alone; only the best one meets
-// the test set, once.
+// the test set, once. A run whose rate is far too high diverges, which the
+// table shows, and the others go on.
 BOOST_AUTO_TEST_CASE(grid_search_evaluates_only_its_best_run_on_test) {
     ScratchDirectory dir;
-    const std::string arguments = "experiment --preset grid --grid-lr 0.001,0.003 --grid-batch 64 --grid-dropout 0.2 "
-                                  "--epochs 1 --limit 400 --test-limit 100 --data " TAILOR_DATA_DIR " --out " +
-                                  (dir / "grid");
+    const std::string arguments = "experiment --preset grid --grid-lr 1e13,0.001,0.003 --grid-batch 64 "
+                                  "--grid-dropout 0.2 --epochs 1 --limit 400 --test-limit 100 --data " TAILOR_DATA_DIR
+                                  " --out " + (dir / "grid");
     BOOST_TEST_REQUIRE(run(arguments, dir / "log") == 0);
     const auto table = read_csv(dir / "grid/grid.csv");
-    BOOST_TEST_REQUIRE(table.size() == 3u);
+    BOOST_TEST_REQUIRE(table.size() == 4u);
+    BOOST_TEST(table[1][0] == "grid-lr1e13-batch64-dropout0.2");
+    BOOST_TEST(table[1][10] == "diverged");
+    BOOST_TEST(table[1][8].empty(), "no validation accuracy");
     int evaluated = 0;
     double best_val = -1, evaluated_val = -1;
-    for (std::size_t r = 1; r < table.size(); r++) {
+    for (std::size_t r = 2; r < table.size(); r++) {
+        BOOST_TEST(table[r][10] == "trained");
         const double val = std::stod(table[r][8]);
         best_val = std::max(best_val, val);
         const bool on_test = !table[r][5].empty();

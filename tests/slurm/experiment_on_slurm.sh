@@ -5,7 +5,8 @@
 # accuracies must be the same. The cluster's MaxArraySize is 3, so the four
 # runs go out as two arrays. Then one run is made to fail (a file where its
 # run directory goes): the command fails naming it, and the next one, with
-# --no-wait, resubmits only it; a last one waits and collects.
+# --no-wait, resubmits only it; a last one waits and collects. A grid with a
+# diverging learning rate shows that run as diverged and finishes.
 #   TAILOR_BINARY=build/tailor experiment_on_slurm.sh DATA_DIR
 # Needs root and Debian's munge, slurmctld, slurmd and slurm-client; without
 # them it is skipped (exit 77), unless TAILOR_REQUIRE_SLURM=1 (CI).
@@ -119,6 +120,17 @@ $TAILOR_BINARY "${experiment[@]}" "${slurm[@]}" --out "$work/interrupted" >"$wor
     { cat "$work/interrupted.log"; fail "collecting after the interrupt"; }
 ! grep -q '^submitted' "$work/interrupted.log" || fail "collecting after the interrupt submitted again"
 same_as_local "$work/interrupted"
+
+# A grid run whose rate is far too high diverges: a row of the table, not a failure.
+$TAILOR_BINARY experiment --preset grid --grid-lr 1e13,0.001 --epochs 1 --limit 400 --test-limit 200 --data "$data" \
+    "${slurm[@]}" --out "$work/diverging" >"$work/diverging.log" 2>&1 ||
+    { cat "$work/diverging.log"; fail "a grid with a diverging run"; }
+/usr/bin/python3 -c '
+import csv, sys
+rows = {row["run"]: row for row in csv.DictReader(open(sys.argv[1]))}
+assert rows["grid-lr1e13"]["outcome"] == "diverged" and rows["grid-lr1e13"]["val_accuracy"] == "", rows
+assert rows["grid-lr0.001"]["outcome"] == "trained" and rows["grid-lr0.001"]["test_accuracy"] != "", rows' \
+    "$work/diverging/grid.csv" || fail "the diverged run is not shown as such"
 
 # A rejected submission is one line.
 if $TAILOR_BINARY "${experiment[@]}" "${slurm[@]}" --partition nosuch --out "$work/rejected" \

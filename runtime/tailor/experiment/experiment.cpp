@@ -18,13 +18,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The grid's best run, by validation accuracy alone, meets the test set once
-// (in its run's test/ folder), with all the cores.
+// The grid's best run that did not diverge, by validation accuracy alone,
+// meets the test set once (in its run's test/ folder), with all the cores.
 void test_best_grid_run(std::vector<JobResult> &grid, const fs::path &dir, const ExperimentRequest &request,
                         const std::string &tailor_binary) {
     auto best = std::max_element(grid.begin(), grid.end(), [](const JobResult &a, const JobResult &b) {
-        return a.val_accuracy < b.val_accuracy;
+        return a.diverged || (!b.diverged && a.val_accuracy < b.val_accuracy);
     });
+    if (best->diverged) return;  // every run diverged
     const fs::path best_dir = run_directory(dir, best->job);
     if (!fs::exists(best_dir / "test" / "evaluation.json")) {
         std::vector<std::string> args = {"evaluate", "--checkpoint", (best_dir / "checkpoint.tlr").string(), "--out",

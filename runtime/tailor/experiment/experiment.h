@@ -73,6 +73,7 @@ struct JobResult {
     double train_accuracy = 0, test_accuracy = 0, val_accuracy = 0, seconds = 0;
     long correct = 0, incorrect = 0;
     bool has_test = false;
+    bool diverged = false;  // no accuracies: the training stopped being finite
 };
 
 struct Summary {

@@ -129,6 +129,11 @@ private:
         slot_busy_[slot] = false;
         const Job &job = jobs_[index];
         const fs::path run_dir = run_directory(dir_, job);
+        if (status == kDivergedExitStatus) {
+            mark_run_diverged(dir_, job);
+            out_ << "diverged " << job.label << " (see " << (run_dir / "log.txt").string() << ")\n" << std::flush;
+            return;
+        }
         if (status != 0) {
             if (failure_.empty() && stop_signal() == 0) {
                 failure_ = "run " + job.label + " failed (exit status " + std::to_string(status) + "); see " +

@@ -45,6 +45,11 @@ void mark_run_done(const fs::path &experiment, const Job &job) {
     write_file_atomically((run_directory(experiment, job) / "done").string(), "");
 }
 
+void mark_run_diverged(const fs::path &experiment, const Job &job) {
+    write_file_atomically((run_directory(experiment, job) / "diverged").string(), "");
+    mark_run_done(experiment, job);
+}
+
 std::vector<std::string> train_command(const fs::path &experiment, const Job &job) {
     std::vector<std::string> args = {"train"};
     args.insert(args.end(), job.arguments.begin(), job.arguments.end());

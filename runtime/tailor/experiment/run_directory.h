@@ -15,8 +15,11 @@
 namespace tailor {
 
 std::filesystem::path run_directory(const std::filesystem::path &experiment, const Job &job);
+// A run is done when it trained to its end or diverged (its marker
+// "diverged" beside "done"): a rerun of the experiment keeps either.
 bool run_is_done(const std::filesystem::path &experiment, const Job &job);
 void mark_run_done(const std::filesystem::path &experiment, const Job &job);
+void mark_run_diverged(const std::filesystem::path &experiment, const Job &job);
 
 // `train ARGS --out RUN_DIR`: the command line of a job's run, less the
 // binary and a --resume (added when its directory holds a checkpoint).

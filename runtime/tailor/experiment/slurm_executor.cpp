@@ -199,7 +199,11 @@ mkdir -p "$experiment/runs/$run" 2>/dev/null && [ -w "$experiment/runs/$run" ] |
 export HL_NUM_THREADS="$threads"
 "$tailor" "${command[@]}" >"$experiment/runs/$run/log.txt" 2>&1
 status=$?
-[ "$status" -eq 0 ] || fail "$experiment/runs/$run: tailor train exited with status $status; see $experiment/runs/$run/log.txt"
+)script";
+    // A diverged training is an outcome the tables show, not a failure.
+    const std::string diverged = std::to_string(kDivergedExitStatus);
+    text += "[ \"$status\" -eq " + diverged + " ] && : >\"$experiment/runs/$run/diverged\"\n";
+    text += "[ \"$status\" -eq 0 ] || [ \"$status\" -eq " + diverged + R"script( ] || fail "$experiment/runs/$run: tailor train exited with status $status; see $experiment/runs/$run/log.txt"
 : >"$experiment/runs/$run/done"
 )script";
     return text;

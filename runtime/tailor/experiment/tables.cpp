@@ -85,6 +85,8 @@ long count_in(const json &value, const fs::path &file) {
 JobResult collect_run(const Job &job, const fs::path &dir) try {
     JobResult r;
     r.job = job;
+    r.diverged = fs::exists(dir / "diverged");
+    if (r.diverged) return r;
     const fs::path record = dir / "run.json";
     const json run = read_json_file(record);
     for (const auto &epoch : run.at("epochs")) r.seconds += seconds_in(epoch.at("seconds"), record);
@@ -187,15 +189,20 @@ Summary summarize(const std::vector<double> &values) {
 std::string results_csv(const std::vector<JobResult> &results) {
     std::ostringstream out;
     out.precision(10);
-    out << "run,architecture,seed,options,train_accuracy,test_accuracy,correct,incorrect,val_accuracy,seconds\n";
+    out << "run,architecture,seed,options,train_accuracy,test_accuracy,correct,incorrect,val_accuracy,seconds,"
+           "outcome\n";
     for (const auto &r : results) {
         out << r.job.label << ',' << r.job.architecture << ',' << r.job.seed << ",\"" << r.job.options << "\",";
+        if (r.diverged) {
+            out << ",,,,,,diverged\n";
+            continue;
+        }
         if (r.has_test) {
             out << r.train_accuracy << ',' << r.test_accuracy << ',' << r.correct << ',' << r.incorrect;
         } else {
             out << ",,,";
         }
-        out << ',' << r.val_accuracy << ',' << r.seconds << '\n';
+        out << ',' << r.val_accuracy << ',' << r.seconds << ",trained\n";
     }
     return out.str();
 }
@@ -207,7 +214,10 @@ std::string results_markdown(const std::string &title, const std::vector<JobResu
            "| time (s) |\n";
     out += "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
     for (const auto &r : results) {
-        if (r.has_test) {
+        if (r.diverged) {
+            std::snprintf(line, sizeof line, "| %s | %s | %s | %s | diverged | | | | | |\n", r.job.label.c_str(),
+                          r.job.architecture.c_str(), r.job.seed.c_str(), r.job.options.c_str());
+        } else if (r.has_test) {
             std::snprintf(line, sizeof line, "| %s | %s | %s | %s | %.4f | %.4f | %ld | %ld | %.4f | %.1f |\n",
                           r.job.label.c_str(), r.job.architecture.c_str(), r.job.seed.c_str(),
                           r.job.options.c_str(), r.train_accuracy, r.test_accuracy, r.correct, r.incorrect,

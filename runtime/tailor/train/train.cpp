@@ -242,7 +242,7 @@ EpochTotals train_epoch(Run &run, const Dataset &data, const std::vector<uint32_
             totals.loss_sum += r.loss_sum;
             totals.correct += r.correct;
             counted = first + n;
-            if (!std::isfinite(r.loss_sum)) throw Error("training diverged: the loss is not finite");
+            if (!std::isfinite(r.loss_sum)) throw Diverged("training diverged: the loss is not finite");
         }
         if (progress_bar && (Clock::now() - last_draw > std::chrono::milliseconds(100) || s + 1 == steps)) {
             last_draw = Clock::now();
@@ -283,10 +283,10 @@ void write_epoch_outputs(Run &run, bool validating) {
     // The epoch's last update may overflow after its loss was summed: keep
     // the previous checkpoint, which load_checkpoint would accept.
     if (const char *section = non_finite_section(state)) {
-        throw Error(std::string("training diverged: the ") + section + " are not finite");
+        throw Diverged(std::string("training diverged: the ") + section + " are not finite");
     }
     if (const std::string problem = overflowing_section(state, run.model->tensors()); !problem.empty()) {
-        throw Error("training diverged: " + problem);
+        throw Diverged("training diverged: " + problem);
     }
     save_checkpoint(run.checkpoint_path(), state);
     // Also keep the epoch with the best validation accuracy, as Keras's

@@ -13,6 +13,16 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// Training whose loss or weights stopped being finite: an outcome of the
+// settings rather than of the input, which `tailor train` reports with its
+// own exit status, so that an experiment records the run as diverged and
+// goes on (a grid's too-high learning rate).
+class Diverged : public Error {
+public:
+    using Error::Error;
+};
+constexpr int kDivergedExitStatus = 3;
+
 // "path: problem"
 inline Error file_error(const std::string &path, const std::string &problem) {
     return Error(path + ": " + problem);
