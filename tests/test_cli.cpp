@@ -279,3 +279,22 @@ BOOST_AUTO_TEST_CASE(a_batch_larger_than_the_data_allocates_for_the_data_only) {
     BOOST_TEST(training < whole_set_training + 200, training << " MiB, against " << whole_set_training);
     BOOST_TEST(evaluating < whole_set_evaluating + 200, evaluating << " MiB, against " << whole_set_evaluating);
 }
+
+BOOST_AUTO_TEST_CASE(training_with_a_batch_larger_than_the_data_evaluates_as_evaluate_does) {
+    // 46 training images, the network sized for 256 (not 46): the final
+    // evaluation's chunks of the 700 test images are evaluate's.
+    ScratchDirectory dir;
+    std::string train = files::csv_header(), test = files::csv_header();
+    for (int i = 0; i < 60; i++) train += files::csv_row(i % 10, i * 13);
+    for (int i = 0; i < 700; i++) test += files::csv_row(i % 10, i * 17);
+    files::write_text(dir / "train.csv", train);
+    files::write_text(dir / "test.csv", test);
+    const std::string data = " --data " + (dir / "train.csv") + " " + (dir / "test.csv");
+    const Result trained =
+        tailor_run(dir, "train --arch mlp --epochs 1 --limit 57 --batch 256 --out " + (dir / "run") + data);
+    BOOST_TEST_REQUIRE(trained.status == 0, trained.err);
+    const Result evaluated =
+        tailor_run(dir, "evaluate --checkpoint " + (dir / "run/checkpoint.tlr") + " --out " + (dir / "eval") + data);
+    BOOST_TEST_REQUIRE(evaluated.status == 0, evaluated.err);
+    BOOST_TEST((files::read_bytes(dir / "run/predictions.csv") == files::read_bytes(dir / "eval/predictions.csv")));
+}

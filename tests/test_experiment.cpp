@@ -107,12 +107,15 @@ BOOST_AUTO_TEST_CASE(grid_values_reach_the_runs_whole) {
     tailor::ExperimentRequest request;
     request.presets = {"grid"};
     request.grid.learning_rates = {1.2345678e-3, 1e6};
-    const auto jobs = tailor::plan_jobs(request);
+    auto jobs = tailor::plan_jobs(request);
     BOOST_TEST(jobs[0].label == "grid-lr0.0012345678");
     BOOST_TEST(jobs[1].label == "grid-lr1e06");
     const auto lr = std::find(jobs[1].arguments.begin(), jobs[1].arguments.end(), "--lr");
     BOOST_TEST_REQUIRE((lr != jobs[1].arguments.end()));
     BOOST_TEST(std::stod(lr[1]) == 1e6);
+    // -0 and 0 are one setting: planned twice, refused as such.
+    request.grid.dropout_rates = {-0.0, 0.0};
+    BOOST_CHECK_THROW(tailor::plan_jobs(request), tailor::Error);
 }
 
 BOOST_AUTO_TEST_CASE(a_data_path_that_is_not_utf8_is_refused_before_anything_is_written) {

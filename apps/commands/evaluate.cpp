@@ -46,9 +46,8 @@ void run_evaluate(const EvaluateOptions &options) {
     const Checkpoint checkpoint = load_checkpoint(options.checkpoint_path);
     const DataSplit data = load_data(options.data_sources);
     // A batch larger than both sets allocates for no image.
-    const std::size_t largest_set = std::max({data.train.size(), data.test.size(), std::size_t{1}});
     auto model = make_model(checkpoint.settings.architecture,
-                            static_cast<int>(std::min<std::size_t>(options.batch, largest_set)));
+                            network_batch(options.batch, std::max(data.train.size(), data.test.size())));
     model->set_regularization(checkpoint.settings.dropout_rate, checkpoint.settings.noise_stddev);
     check_compatible(options.checkpoint_path, checkpoint, *model);
     model->set_parameters(checkpoint.classifying_parameters());

@@ -15,8 +15,9 @@ namespace {
 
 // The shortest text that reads back as `value` (an ostream's six digits
 // trained 1.2345678e-3 as 0.00123457), without the '+' a run's name may
-// not hold (1e+06 as 1e06).
+// not hold (1e+06 as 1e06), and -0 as 0 (two names for one setting).
 std::string number(double value) {
+    if (value == 0) value = 0;
     char text[32];
     const auto end = std::to_chars(text, text + sizeof text, value).ptr;
     std::string shortest(text, end);

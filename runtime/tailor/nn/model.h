@@ -6,6 +6,7 @@
 #include "tailor/nn/augment.h"
 #include "tailor/nn/optimizer.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -98,6 +99,15 @@ public:
 };
 
 std::unique_ptr<Model> make_model(const std::string &architecture, int max_batch);
+
+// The batch to size a network for when it will see at most `images` at a
+// time: `batch`, or fewer for less data, rounded up to a multiple of 256.
+// The rounding keeps an evaluation bit for bit the one in chunks of `batch`
+// (the kernels tile and vectorize over a chunk's images: in chunks of a
+// multiple of 256 each image has the place it has in chunks of `batch`, as
+// in `evaluate`'s default chunks; in chunks of 46, some probabilities
+// differ in their last digits).
+int network_batch(int64_t batch, std::size_t images);
 std::vector<std::string> architecture_names();
 
 }  // namespace tailor

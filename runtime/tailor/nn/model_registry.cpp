@@ -12,6 +12,12 @@ std::vector<std::string> architecture_names() {
                       Architectures{});
 }
 
+int network_batch(int64_t batch, std::size_t images) {
+    constexpr std::size_t kGroup = 256;
+    const std::size_t rounded = std::max<std::size_t>(1, (images + kGroup - 1) / kGroup) * kGroup;
+    return static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(batch), rounded));
+}
+
 std::unique_ptr<Model> make_model(const std::string &architecture, int max_batch) {
     std::unique_ptr<Model> model;
     std::apply(

@@ -337,10 +337,10 @@ TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostrea
     if (outcome.train_indices.empty()) {
         throw file_error(data.source, "no training images left after the validation split");
     }
-    // A batch larger than the data set allocates for no image.
+    // A batch far larger than the data set allocates for no image.
     attach_model(run, request.resume,
-                 static_cast<int>(std::min<std::size_t>(settings.batch, std::max(outcome.train_indices.size(),
-                                                                                  outcome.validation_indices.size()))));
+                 network_batch(settings.batch,
+                               std::max(outcome.train_indices.size(), outcome.validation_indices.size())));
 
     const std::size_t images = outcome.train_indices.size();
     const bool validating = !outcome.validation_indices.empty();
