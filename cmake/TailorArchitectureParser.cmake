@@ -18,17 +18,18 @@
 include_guard(GLOBAL)
 set(TAILOR_CMAKE_DIR "${CMAKE_CURRENT_LIST_DIR}")
 
-# The kernel size and pooling window, from the one header that defines them.
+# The kernel size, pooling window and dense slice, from the one header that
+# defines them.
 file(STRINGS "${CMAKE_CURRENT_LIST_DIR}/../runtime/tailor/nn/shape.h" shape_constants
-     REGEX "^inline constexpr int k(ConvKernel|PoolWindow) = [0-9]+;")
+     REGEX "^inline constexpr int k(ConvKernel|PoolWindow|DenseSlice) = [0-9]+;")
 foreach (line IN LISTS shape_constants)
     string(REGEX REPLACE "^inline constexpr int k([A-Za-z]+) = ([0-9]+);" "\\1;\\2" pair "${line}")
     list(GET pair 0 constant_name)
     list(GET pair 1 constant_value)
     set(TAILOR_${constant_name} ${constant_value})
 endforeach ()
-if (NOT TAILOR_ConvKernel OR NOT TAILOR_PoolWindow)
-    message(FATAL_ERROR "runtime/tailor/nn/shape.h: kConvKernel and kPoolWindow not found")
+if (NOT TAILOR_ConvKernel OR NOT TAILOR_PoolWindow OR NOT TAILOR_DenseSlice)
+    message(FATAL_ERROR "runtime/tailor/nn/shape.h: kConvKernel, kPoolWindow and kDenseSlice not found")
 endif ()
 
 # ---- Checks a kind's file calls -----------------------------------------------

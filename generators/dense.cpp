@@ -3,6 +3,8 @@
 // shape (in, out) in memory order.
 //
 //   dense_forward           input (in,n), weights (out,in), bias (out) -> output (out,n)
+//   dense_slice_weights     weights (out,in) -> sliced (S,in,out/S), S = kDenseSlice
+//   dense_forward_sliced    input (in,n), sliced, bias (S,out/S) -> output (S,out/S,n), for n < kSmallBatch
 //   dense_backward_data     weights, output, d_output -> d_input (in,n)
 //   dense_backward_weights  input, output, d_output   -> d_weights (out,in), d_bias (out)
 #include "layout.h"
@@ -101,6 +103,94 @@ public:
 
 private:
     Var j{"j"}, n{"n"};
+    RDom r;
+    Func sum{"sum"};
+};
+
+// The weights as the small-batch forward pass reads them: slices of
+// kDenseSlice outputs, each slice's (S,in) weights contiguous. Split by
+// outputs over the cores, the (out,in) layout has every task read a part of
+// every row, and the prefetcher brings each core the rest of the rows too.
+class DenseSliceWeights : public DenseBase<DenseSliceWeights> {
+public:
+    Input<Buffer<float>> weights{"weights", 2};
+    Output<Buffer<float>> sliced{"sliced", 3};
+
+    void generate() {
+        if (outputs % tailor::kDenseSlice) throw CompileError("dense_slice_weights: outputs must be whole slices");
+        sliced(i, k, s) = weights(s * tailor::kDenseSlice + i, k);
+        tailor::require_dense(weights, {outputs, inputs}, false);
+        tailor::require_dense(sliced, {tailor::kDenseSlice, inputs, outputs / tailor::kDenseSlice}, false);
+    }
+
+    void schedule() {
+        if (get_auto_schedule()) return;
+        if (get_target().has_gpu_feature()) {
+            tailor::gpu_tile_2d(sliced, i, k, tailor::kDenseSlice);
+            return;
+        }
+        sliced.vectorize(i, std::min(natural_vector(), tailor::kDenseSlice)).parallel(s);
+    }
+
+private:
+    Var i{"i"}, k{"k"}, s{"s"};
+};
+
+// dense_forward's sums over the sliced weights, for batches below
+// kSmallBatch: each task owns whole slices, and each output the same sum in
+// the same order as dense_forward's. The bias and output are seen as
+// (S,out/S) and (S,out/S,n), their memory unchanged.
+class DenseForwardSliced : public DenseBase<DenseForwardSliced> {
+public:
+    Input<Buffer<float>> input{"input", 2};
+    Input<Buffer<float>> sliced{"sliced", 3};
+    Input<Buffer<float>> bias{"bias", 2};
+    Output<Buffer<float>> output{"output", 3};
+
+    void generate() {
+        if (outputs % tailor::kDenseSlice) throw CompileError("dense_forward_sliced: outputs must be whole slices");
+        r = RDom(0, inputs, "r");
+        sum(i, s, n) = bias(i, s);
+        sum(i, s, n) += sliced(i, r, s) * input(r, n);
+        output(i, s, n) = relu ? max(sum(i, s, n), 0.0f) : sum(i, s, n);
+        const int slices = outputs / tailor::kDenseSlice;
+        tailor::require_dense(input, {inputs, 0});
+        tailor::require_dense(sliced, {tailor::kDenseSlice, inputs, slices}, false);
+        tailor::require_dense(bias, {tailor::kDenseSlice, slices}, false);
+        tailor::require_dense(output, {tailor::kDenseSlice, slices, 0});
+    }
+
+    // Choices: task_slices, the slices of one task's register tile (tuned at
+    // batch 1).
+    void schedule() {
+        if (get_auto_schedule()) return;
+        tailor::ScheduleChoices choices = schedule_choices();
+        const int slices = outputs / tailor::kDenseSlice;
+        Var so("so"), si("si"), tasks("tasks");
+        if (get_target().has_gpu_feature()) {
+            output.fuse(s, n, tasks);
+            sum.compute_at(output, tailor::gpu_tile_2d(output, i, tasks, tailor::kDenseSlice, &choices));
+            choices.check_all_used();
+            return;
+        }
+        // By hand, dense_forward's register tile of outputs, in whole slices.
+        const int vec = std::min(natural_vector(), tailor::kDenseSlice);
+        const int hand_slices = std::max(1, tailor::register_tile_vectors(get_target()) * vec / tailor::kDenseSlice);
+        const int task_slices = choices.count("task_slices", hand_slices, slices);
+        output.split(s, so, si, task_slices, TailStrategy::ShiftInwards)
+            .reorder(i, si, so, n)
+            .fuse(so, n, tasks)
+            .parallel(tasks)
+            .vectorize(i, vec)
+            .unroll(i)
+            .unroll(si);
+        sum.compute_at(output, tasks).vectorize(i, vec).unroll(i).unroll(s);
+        sum.update().reorder(i, s, n, r).vectorize(i, vec).unroll(i).unroll(s);
+        choices.check_all_used();
+    }
+
+private:
+    Var i{"i"}, s{"s"}, n{"n"};
     RDom r;
     Func sum{"sum"};
 };
@@ -225,5 +315,7 @@ private:
 }  // namespace
 
 HALIDE_REGISTER_GENERATOR(DenseForward, dense_forward)
+HALIDE_REGISTER_GENERATOR(DenseSliceWeights, dense_slice_weights)
+HALIDE_REGISTER_GENERATOR(DenseForwardSliced, dense_forward_sliced)
 HALIDE_REGISTER_GENERATOR(DenseBackwardData, dense_backward_data)
 HALIDE_REGISTER_GENERATOR(DenseBackwardWeights, dense_backward_weights)

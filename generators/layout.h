@@ -6,6 +6,7 @@
 
 #include "Halide.h"
 #include "schedule_choices.h"
+#include "tailor/nn/shape.h"  // kSmallBatch
 
 #include <algorithm>
 #include <vector>
@@ -15,10 +16,6 @@ namespace tailor {
 // The batch size the autoschedulers and benchmarks plan for.
 constexpr int kEstimatedBatch = 128;
 
-// Batches of fewer images than this (single-image inference) are split
-// within each image, so that one image keeps every core busy; larger ones
-// give each task whole rows of images.
-constexpr int kSmallBatch = 4;
 // Tasks per image a small batch is split into, at least, where the kernel
 // allows, by hand: enough for two to four cores to end together. The
 // choice image_tasks (tuned at batch 1) overrides it.

@@ -106,6 +106,11 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(layer_kernels_match_reference, L, AllLayers) {
                 expect_close(name + " direct forward output", y.data(), Ref::forward(layer, params, xd, n, nullptr),
                              Ref::tolerance);
             }
+            if constexpr (requires { layer.forward_whole(x.data(), y.data(), n, p.params); }) {
+                layer.forward_whole(x.data(), y.data(), n, p.params);  // (a dense forward may read sliced weights)
+                expect_close(name + " whole-weights forward output", y.data(),
+                             Ref::forward(layer, params, xd, n, nullptr), Ref::tolerance);
+            }
             const float *out = layer.forward_train(x.data(), y_train.data(), n, p.params, step);
             const Vec out_d = support::to_double(out, y.size());
             expect_close(name + " training forward output", out, Ref::forward(layer, params, xd, n, &step),

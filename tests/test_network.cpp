@@ -165,39 +165,42 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(predictions_match_composed_reference, Arch, tailor
 }
 
 // Inference follows every change of the parameters (a layer that derives
-// state from them, the Winograd weights of conv2d_maxpool and of conv2d from
-// kConvWinogradBatch images, is told): after new parameters and after a
-// training step, a network predicts what a fresh one with the same
-// parameters predicts, bit for bit.
+// state from them is told: the Winograd weights of conv2d_maxpool and of
+// conv2d from kConvWinogradBatch images, a dense layer's sliced weights below
+// kSmallBatch): after new parameters and after a training step, a network
+// predicts what a fresh one with the same parameters predicts, bit for bit.
 BOOST_AUTO_TEST_CASE_TEMPLATE(inference_follows_changed_parameters, Arch, tailor::Architectures) {
-    const int n = tailor::kConvWinogradBatch;
-    const auto images = random_floats(Arch::input.size() * n, 8, 0.0f, 1.0f);
-    std::vector<int32_t> labels(n);
-    for (int i = 0; i < n; i++) labels[i] = (i + 1) % Arch::classes;
-    auto predict = [&](tailor::Network<Arch> &network) {
-        std::vector<float> probabilities(static_cast<std::size_t>(n) * Arch::classes);
-        network.predict(images.data(), nullptr, nullptr, n, probabilities.data());
-        return probabilities;
-    };
-    auto fresh_prediction = [&](std::span<const float> parameters) {
-        tailor::Network<Arch> fresh(n);
-        fresh.set_parameters(parameters);
-        return predict(fresh);
-    };
-    tailor::Network<Arch> network(n);
-    network.initialize(1);
-    const auto first = predict(network);
-    network.initialize(2);
-    const std::vector<float> second(network.parameters().begin(), network.parameters().end());
-    BOOST_TEST(predict(network) == fresh_prediction(second));
-    BOOST_TEST(predict(network) != first);
-    network.train_step(images.data(), labels.data(), nullptr, n, 3, 1);
-    network.apply_adam(tailor::AdamSettings{0.01, 0.9, 0.999, 1e-7}, 1);
-    const std::vector<float> trained(network.parameters().begin(), network.parameters().end());
-    BOOST_TEST(predict(network) == fresh_prediction(trained));
-    BOOST_TEST(trained != second);
-    network.set_parameters(second);
-    BOOST_TEST(predict(network) == fresh_prediction(second));
+    for (const int n : {1, tailor::kConvWinogradBatch}) {
+        BOOST_TEST_CONTEXT(Arch::name << ", " << n << " images") {
+            const auto images = random_floats(Arch::input.size() * n, 8, 0.0f, 1.0f);
+            std::vector<int32_t> labels(n);
+            for (int i = 0; i < n; i++) labels[i] = (i + 1) % Arch::classes;
+            auto predict = [&](tailor::Network<Arch> &network) {
+                std::vector<float> probabilities(static_cast<std::size_t>(n) * Arch::classes);
+                network.predict(images.data(), nullptr, nullptr, n, probabilities.data());
+                return probabilities;
+            };
+            auto fresh_prediction = [&](std::span<const float> parameters) {
+                tailor::Network<Arch> fresh(n);
+                fresh.set_parameters(parameters);
+                return predict(fresh);
+            };
+            tailor::Network<Arch> network(n);
+            network.initialize(1);
+            const auto first = predict(network);
+            network.initialize(2);
+            const std::vector<float> second(network.parameters().begin(), network.parameters().end());
+            BOOST_TEST(predict(network) == fresh_prediction(second));
+            BOOST_TEST(predict(network) != first);
+            network.train_step(images.data(), labels.data(), nullptr, n, 3, 1);
+            network.apply_adam(tailor::AdamSettings{0.01, 0.9, 0.999, 1e-7}, 1);
+            const std::vector<float> trained(network.parameters().begin(), network.parameters().end());
+            BOOST_TEST(predict(network) == fresh_prediction(trained));
+            BOOST_TEST(trained != second);
+            network.set_parameters(second);
+            BOOST_TEST(predict(network) == fresh_prediction(second));
+        }
+    }
 }
 
 // Training's forward passes run the same transformed weights: after

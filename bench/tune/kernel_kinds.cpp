@@ -1,6 +1,6 @@
 #include "kernel_kinds.h"
 
-#include "tailor/nn/shape.h"  // kConvKernel, kPoolWindow, kConvWinogradBatch
+#include "tailor/nn/shape.h"  // kConvKernel, kPoolWindow, kConvWinogradBatch, kDenseSlice
 
 #include <algorithm>
 #include <numeric>
@@ -117,6 +117,14 @@ bool dense_kind(const std::string &generator, const Params &params, int batch, i
     if (generator == "dense_forward") {
         kind = {{input, weights, bias}, {output}, {{"tile_vectors", vector_counts(out, vector_width)}, batch_tile},
                 {}, {{"image_tile_vectors", vector_counts(out, vector_width)}}, batch_tile_fits};
+    } else if (generator == "dense_forward_sliced") {
+        const int slices = out / tailor::kDenseSlice;
+        const BufferShape sliced{Float(32), {tailor::kDenseSlice, in, slices}},
+            sliced_bias{Float(32), {tailor::kDenseSlice, slices}},
+            sliced_output{Float(32), {tailor::kDenseSlice, slices, batch}};
+        kind = {{input, sliced, sliced_bias}, {sliced_output}, {}, {}, {{"task_slices", range(1, std::min(slices, 4))}},
+                nullptr};
+        kind.small_batches_only = true;
     } else if (generator == "dense_backward_data") {
         kind = {{weights, output, output}, {input}, {{"tile_vectors", vector_counts(in, vector_width)}, batch_tile},
                 {}, {}, batch_tile_fits};

@@ -37,6 +37,7 @@ struct KernelKind {
     std::vector<Knob> small_batch;  // then one at a time at batch 1 (how one image is split across cores)
     // Whether a candidate is worth compiling (e.g. its accumulators fit the registers).
     bool (*fits)(const std::map<std::string, int> &choices, int accumulator_registers) = nullptr;
+    bool small_batches_only = false;  // the runtime calls it below kSmallBatch only: tuned at batch 1
 };
 
 // The kind of `generator` for these parameters, or false when it has no

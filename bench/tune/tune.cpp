@@ -18,8 +18,8 @@
 #include "kernel_kinds.h"
 #include "search.h"
 
-#include "layout.h"  // kSmallBatch
 #include "schedule_choices.h"
+#include "tailor/nn/shape.h"  // kSmallBatch
 #include "tailor/util/atomic_file.h"
 #include "tailor/util/error.h"
 #include "tailor/util/read_file.h"
@@ -246,7 +246,12 @@ int main(int argc, char **argv) {
         const std::string key = tailor::schedule_target_key(target);
         const int vector_width = target.natural_vector_size<float>();
         const TuningTarget tuning{target, key, key == "x86-avx512" || key == "arm-64" ? 28 : 12};
-        std::vector<std::pair<std::string, tune::KernelKind>> kernels;
+        struct Tunable {
+            std::string name;
+            tune::KernelKind kind;
+            int batch;  // `batch`, or 1 for a kernel that runs only on small batches
+        };
+        std::vector<Tunable> kernels;
         for (const auto &name : list.at("architectures").at(arch)) {
             const json &kernel = list.at("kernels").at(name.get<std::string>());
             tune::KernelKind kind;
@@ -255,11 +260,17 @@ int main(int argc, char **argv) {
             if (fnmatch(pattern.c_str(), name.get<std::string>().c_str(), 0) == 0 &&
                 tune::kernel_kind(kernel.at("generator"), params, batch, elements, vector_width,
                                   target.has_gpu_feature(), kind)) {
-                if (batch < tailor::kSmallBatch) {  // searched at this batch, with the rest
+                int kernel_batch = batch;
+                if (kind.small_batches_only && batch >= tailor::kSmallBatch) {
+                    kernel_batch = 1;
+                    tune::kernel_kind(kernel.at("generator"), params, kernel_batch, 0, vector_width,
+                                      target.has_gpu_feature(), kind);
+                }
+                if (kernel_batch < tailor::kSmallBatch) {  // searched at this batch, with the rest
                     kind.secondary.insert(kind.secondary.end(), kind.small_batch.begin(), kind.small_batch.end());
                     kind.small_batch.clear();
                 }
-                kernels.emplace_back(name, kind);
+                kernels.push_back({name, kind, kernel_batch});
             }
         }
         if (kernels.empty()) throw std::runtime_error("no kernel of " + arch + " with schedule choices matches");
@@ -272,7 +283,7 @@ int main(int argc, char **argv) {
                   << machine << "), " << seconds << " s at most\n";
         const auto start = Clock::now();
         for (std::size_t i = 0; i < kernels.size(); i++) {
-            const auto &[name, kind] = kernels[i];
+            const auto &[name, kind, kernel_batch] = kernels[i];
             const json &kernel = list.at("kernels").at(name);
             // An equal share of what is left, for this kernel and each after
             // it; a fifth of it at batch 1 where the kernel has choices there.
@@ -301,11 +312,11 @@ int main(int argc, char **argv) {
                           {"candidates", result.candidates},
                           {"tuned_ms", kept.empty() ? hand_ms : tuned_ms},
                           {"hand_ms", hand_ms},
-                          {"batch", batch},
+                          {"batch", kernel_batch},
                           {"halide_target", target.to_string()},
                           {"machine", machine},
                           {"date", today()}};
-            if (const long elements = kernel_elements(list, arch, name, batch)) entry["elements"] = elements;
+            if (const long elements = kernel_elements(list, arch, name, kernel_batch)) entry["elements"] = elements;
             if (!kind.small_batch.empty()) {
                 kept = tune_one_image(kernel, kind, kept, hand_ms / tuned_ms, tuning, one_image_share, entry);
                 if (kept.empty()) entry["tuned_ms"] = hand_ms;

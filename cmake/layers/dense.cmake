@@ -10,9 +10,22 @@ function(tailor_layer_dense_shape in arguments out_var)
     set(${out_var} ${units} PARENT_SCOPE)
 endfunction()
 
-set(TAILOR_DENSE_BINDING [=[
+# A layer of several slices of outputs (shape.h's kDenseSlice) also reads its
+# weights in slices for small batches.
+set(TAILOR_DENSE_BINDING_false [=[
 template <> struct DenseKernels<@in@, @units@, @relu@> {
+    static constexpr bool sliced = false;
     static constexpr auto forward = &kernels::dense_forward_@key@;
+    static constexpr auto backward_data = &kernels::dense_backward_data_@key@;
+    static constexpr auto backward_weights = &kernels::dense_backward_weights_@key@;
+};
+]=])
+set(TAILOR_DENSE_BINDING_true [=[
+template <> struct DenseKernels<@in@, @units@, @relu@> {
+    static constexpr bool sliced = true;
+    static constexpr auto forward = &kernels::dense_forward_@key@;
+    static constexpr auto slice_weights = &kernels::dense_slice_weights_@key@;
+    static constexpr auto forward_sliced = &kernels::dense_forward_sliced_@key@;
     static constexpr auto backward_data = &kernels::dense_backward_data_@key@;
     static constexpr auto backward_weights = &kernels::dense_backward_weights_@key@;
 };
@@ -25,12 +38,21 @@ function(tailor_layer_dense_kernels in out arguments position type_var)
     if (relu)
         string(APPEND key "_relu")
     endif ()
-    foreach (pass IN ITEMS forward backward_data backward_weights)
+    set(passes forward backward_data backward_weights)
+    math(EXPR slices "${units} / ${TAILOR_DenseSlice}")
+    math(EXPR remainder "${units} % ${TAILOR_DenseSlice}")
+    if (remainder EQUAL 0 AND slices GREATER 1)
+        set(sliced true)
+        list(APPEND passes slice_weights forward_sliced)
+    else ()
+        set(sliced false)
+    endif ()
+    foreach (pass IN LISTS passes)
         tailor_kernel(dense_${pass} dense_${pass}_${key} inputs=${in} outputs=${units} relu=${relu})
     endforeach ()
     math(EXPR weights "${units} * ${in}")
     tailor_tune_parameter_tensor(${weights})
-    string(CONFIGURE "${TAILOR_DENSE_BINDING}" binding @ONLY)
+    string(CONFIGURE "${TAILOR_DENSE_BINDING_${sliced}}" binding @ONLY)
     tailor_bind(dense_${key} "${binding}" tailor/nn/layers/dense.h)
     set(${type_var} "Dense<${in}, ${units}, ${relu}>" PARENT_SCOPE)
 endfunction()

@@ -26,7 +26,7 @@
 //   void parameters_changed()   (optional)
 //       called before a forward pass when the parameters changed since the
 //       last one, for a layer that derives state from them (the Winograd
-//       weights of conv2d_maxpool and conv2d)
+//       weights of conv2d_maxpool and conv2d, dense's sliced weights)
 //
 // x, y, dy and dx hold n samples of `in` or `out`, channels innermost (see
 // shape.h); the network owns them, a layer owns only its own state (which

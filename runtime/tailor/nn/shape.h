@@ -29,6 +29,18 @@ inline constexpr int kPoolWindow = 2;
 // images); smaller batches, one image above all, read fewer weights directly.
 inline constexpr int kConvWinogradBatch = 8;
 
+// Batches of fewer images than this (single-image inference) are split
+// within each image, so that one image keeps every core busy; larger ones
+// give each task whole rows of images, or a register tile across images.
+inline constexpr int kSmallBatch = 4;
+
+// Outputs per slice of a dense layer's weights as its small-batch forward pass
+// reads them (generators/dense.cpp, dense_slice_weights): each slice's
+// weights are contiguous, so a task's reads stay within its own slices,
+// and so does what the prefetcher brings in. The architecture compiler reads
+// this line too.
+inline constexpr int kDenseSlice = 16;
+
 // A "valid" convolution with `filters` outputs, stride 1.
 constexpr Shape conv2d_output(Shape in, int filters) {
     return {filters, in.width - kConvKernel + 1, in.height - kConvKernel + 1};

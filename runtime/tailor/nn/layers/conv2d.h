@@ -7,7 +7,7 @@
 #pragma once
 
 #include "tailor/nn/layer.h"
-#include "tailor/nn/layers/winograd_weights.h"
+#include "tailor/nn/layers/derived_weights.h"
 
 namespace tailor {
 
@@ -129,7 +129,7 @@ private:
                      "conv2d_forward_winograd");
     }
 
-    WinogradWeights<CO, CI, 5> winograd_;  // the F(3x3, 3x3) weights
+    DerivedWeights<CO, CI, 5, 5> winograd_;  // the F(3x3, 3x3) weights, G g G^T
 };
 
 }  // namespace tailor

@@ -17,7 +17,7 @@
 
 #include "tailor/nn/layers/conv2d.h"
 #include "tailor/nn/layers/maxpool.h"
-#include "tailor/nn/layers/winograd_weights.h"
+#include "tailor/nn/layers/derived_weights.h"
 
 #include <cstdint>
 
@@ -132,7 +132,7 @@ private:
         return view(data, out.channels, out.width, out.height, n);
     }
     DeviceVector<uint8_t> argmax_;
-    WinogradWeights<CO, CI, 4> winograd_;  // the F(2x2, 3x3) weights
+    DerivedWeights<CO, CI, 4, 4> winograd_;  // the F(2x2, 3x3) weights, G g G^T
 };
 
 }  // namespace tailor

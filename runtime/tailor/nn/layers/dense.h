@@ -1,8 +1,12 @@
 // dense UNITS: fully connected + bias (+ ReLU): (in) -> (out)
-// Kernels: generators/dense.cpp.
+// Kernels: generators/dense.cpp. A layer of several slices of outputs
+// (kDenseSlice each; the architecture compiler sets Kernels::sliced) infers
+// batches below kSmallBatch from its weights in slices, made once per change
+// of the parameters, so that each core reads only its own outputs' weights.
 #pragma once
 
 #include "tailor/nn/layer.h"
+#include "tailor/nn/layers/derived_weights.h"
 
 namespace tailor {
 
@@ -30,13 +34,28 @@ struct Dense {
     explicit Dense(int) {}
 
     const float *forward(const float *x, float *y, int n, const Params &p) {
+        if constexpr (Kernels::sliced) {
+            if (n < kSmallBatch) {
+                forward_sliced(x, y, n, p);
+                return y;
+            }
+        }
+        forward_whole(x, y, n, p);
+        return y;
+    }
+    // The sums over the weights as they are, for larger batches (and tests,
+    // at every size).
+    void forward_whole(const float *x, float *y, int n, const Params &p) {
         check_kernel(Kernels::forward(view(x, In, n), weights(p.weights.data), view(p.bias.data, Out), view(y, Out, n)),
                      "dense_forward");
-        return y;
     }
     const float *forward_train(const float *x, float *y, int n, const Params &p, const StepContext &) {
         return forward(x, y, n, p);
     }
+
+    // The parameters changed (the layer contract's optional hook): the
+    // sliced weights are made again before the next small batch.
+    void parameters_changed() { sliced_.stale(); }
 
     const float *backward(const float *x, const float *y, const float *dy, float *dx, int n, const Params &p,
                           Params &grads, const StepContext &) {
@@ -52,6 +71,24 @@ struct Dense {
     }
 
     static auto weights(const float *data) { return view(data, Out, In); }
+
+private:
+    static constexpr int kSlices = Out / kDenseSlice;
+
+    // (The sliced weights are allocated at the first small batch: a layer
+    // that never sees one never holds them.)
+    void forward_sliced(const float *x, float *y, int n, const Params &p) {
+        if constexpr (Kernels::sliced) {
+            auto sliced = sliced_.of(
+                p.weights.data, [&](auto out) { return Kernels::slice_weights(weights(p.weights.data), out); },
+                "dense_slice_weights");
+            check_kernel(Kernels::forward_sliced(view(x, In, n), sliced, view(p.bias.data, kDenseSlice, kSlices),
+                                                 view(y, kDenseSlice, kSlices, n)),
+                         "dense_forward_sliced");
+        }
+    }
+
+    DerivedWeights<kDenseSlice, In, kSlices> sliced_;  // (S,in,out/S): weights(s S + i, k) at (i, k, s)
 };
 
 }  // namespace tailor
