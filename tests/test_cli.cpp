@@ -5,6 +5,7 @@
 #include "binary.h"
 #include "files.h"
 
+#include "tailor/nn/model.h"
 #include "tailor/train/checkpoint.h"
 #include "tailor/util/error.h"
 
@@ -160,6 +161,22 @@ BOOST_AUTO_TEST_CASE(bad_inputs_are_one_line_errors) {
     BOOST_REQUIRE(mkfifo((dir / "pipe.csv").c_str(), 0644) == 0);
     expect_failure(dir, "train --data " + (dir / "pipe.csv") + " " + (dir / "pipe.csv") + " --out " + (dir / "csv"),
                    (dir / "pipe.csv") + ": is not a regular file");
+}
+
+// A checkpoint no model can use is refused before the data are read: the
+// error names it, even where the data would have failed too.
+BOOST_AUTO_TEST_CASE(evaluate_refuses_an_unusable_checkpoint_before_reading_data) {
+    ScratchDirectory dir;
+    const auto model = tailor::make_model("mlp", 1);
+    tailor::Checkpoint checkpoint;
+    checkpoint.settings.architecture = model->name();
+    checkpoint.tensors = model->tensors();
+    checkpoint.parameters.assign(model->parameters().size(), 0.0f);
+    checkpoint.parameters[5] = 1e38f;  // finite, but classifies into NaN
+    checkpoint.adam.m = checkpoint.adam.v = checkpoint.parameters;
+    tailor::save_checkpoint(dir / "huge.tlr", checkpoint);
+    expect_failure(dir, "evaluate --checkpoint " + (dir / "huge.tlr") + " --data " + (dir / "absent"),
+                   (dir / "huge.tlr") + ": parameters so large");
 }
 
 BOOST_AUTO_TEST_CASE(quotes_in_paths_reach_no_shell_and_links_are_not_followed) {

@@ -44,12 +44,13 @@ CLI::App &add_evaluate_command(CLI::App &app, EvaluateOptions &options) {
 
 void run_evaluate(const EvaluateOptions &options) {
     const Checkpoint checkpoint = load_checkpoint(options.checkpoint_path);
+    // Before the data are read: a checkpoint no model can use costs no wait.
+    check_compatible(options.checkpoint_path, checkpoint, *make_model(checkpoint.settings.architecture, 1));
     const DataSplit data = load_data(options.data_sources);
     // A batch larger than both sets allocates for no image.
     auto model = make_model(checkpoint.settings.architecture,
                             network_batch(options.batch, std::max(data.train.size(), data.test.size())));
     model->set_regularization(checkpoint.settings.dropout_rate, checkpoint.settings.noise_stddev);
-    check_compatible(options.checkpoint_path, checkpoint, *model);
     model->set_parameters(checkpoint.classifying_parameters());
     const std::string out_directory = options.out_directory.empty()
                                           ? default_evaluation_directory(options.checkpoint_path)
