@@ -65,7 +65,8 @@ public:
     }
 
     // Choices: tile_vectors and batch_tile of the register tile;
-    // image_tile_vectors, its vectors below batch_tile images (tuned at batch 1).
+    // image_tile_vectors, its vectors below batch_tile images (tuned at batch 1
+    // for a layer without slices, which runs this kernel on one image).
     void schedule() {
         if (get_auto_schedule()) return;
         tailor::ScheduleChoices choices = schedule_choices();
@@ -84,8 +85,8 @@ public:
         const int batch_tile = choices.count("batch_tile", kBatchTile, kMostBatchTile);
         Var jo("jo"), ji("ji"), no("no"), ni("ni");
         // Batches of at least a tile get a register tile across samples;
-        // smaller ones (single-image inference) one sample at a time, its
-        // blocks of outputs in parallel.
+        // smaller ones one sample at a time, its blocks of outputs in
+        // parallel.
         output.specialize(output.dim(1).extent() >= batch_tile)
             .split(j, jo, ji, j_tile, TailStrategy::ShiftInwards)
             .vectorize(ji, vec)
@@ -117,7 +118,7 @@ public:
     Output<Buffer<float>> sliced{"sliced", 3};
 
     void generate() {
-        if (outputs % tailor::kDenseSlice) throw CompileError("dense_slice_weights: outputs must be whole slices");
+        if (!tailor::has_slices(outputs)) throw CompileError("dense_slice_weights: outputs must be several whole slices");
         sliced(i, k, s) = weights(s * tailor::kDenseSlice + i, k);
         tailor::require_dense(weights, {outputs, inputs}, false);
         tailor::require_dense(sliced, {tailor::kDenseSlice, inputs, outputs / tailor::kDenseSlice}, false);
@@ -126,7 +127,8 @@ public:
     void schedule() {
         if (get_auto_schedule()) return;
         if (get_target().has_gpu_feature()) {
-            tailor::gpu_tile_2d(sliced, i, k, tailor::kDenseSlice);
+            Var slice_inputs("slice_inputs");  // one launch for all the slices
+            tailor::gpu_tile_2d(sliced.fuse(k, s, slice_inputs), i, slice_inputs, tailor::kDenseSlice);
             return;
         }
         sliced.vectorize(i, std::min(natural_vector(), tailor::kDenseSlice)).parallel(s);
@@ -148,7 +150,7 @@ public:
     Output<Buffer<float>> output{"output", 3};
 
     void generate() {
-        if (outputs % tailor::kDenseSlice) throw CompileError("dense_forward_sliced: outputs must be whole slices");
+        if (!tailor::has_slices(outputs)) throw CompileError("dense_forward_sliced: outputs must be several whole slices");
         r = RDom(0, inputs, "r");
         sum(i, s, n) = bias(i, s);
         sum(i, s, n) += sliced(i, r, s) * input(r, n);

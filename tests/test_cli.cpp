@@ -163,10 +163,10 @@ BOOST_AUTO_TEST_CASE(bad_inputs_are_one_line_errors) {
                    (dir / "pipe.csv") + ": is not a regular file");
 }
 
-// A checkpoint no model can use is refused before the data are read: the
-// error names it, even where the data would have failed too.
-BOOST_AUTO_TEST_CASE(evaluate_refuses_an_unusable_checkpoint_before_reading_data) {
-    ScratchDirectory dir;
+namespace {
+
+// A valid mlp checkpoint (CRC and all) whose weights no model can use.
+void save_unusable_checkpoint(const std::string &path) {
     const auto model = tailor::make_model("mlp", 1);
     tailor::Checkpoint checkpoint;
     checkpoint.settings.architecture = model->name();
@@ -174,9 +174,24 @@ BOOST_AUTO_TEST_CASE(evaluate_refuses_an_unusable_checkpoint_before_reading_data
     checkpoint.parameters.assign(model->parameters().size(), 0.0f);
     checkpoint.parameters[5] = 1e38f;  // finite, but classifies into NaN
     checkpoint.adam.m = checkpoint.adam.v = checkpoint.parameters;
-    tailor::save_checkpoint(dir / "huge.tlr", checkpoint);
+    tailor::save_checkpoint(path, checkpoint);
+}
+
+}  // namespace
+
+// A checkpoint no model can use is refused before the data are read: the
+// error names it, even where the data would have failed too.
+BOOST_AUTO_TEST_CASE(an_unusable_checkpoint_is_refused_before_the_data_are_read) {
+    ScratchDirectory dir;
+    save_unusable_checkpoint(dir / "huge.tlr");
     expect_failure(dir, "evaluate --checkpoint " + (dir / "huge.tlr") + " --data " + (dir / "absent"),
                    (dir / "huge.tlr") + ": parameters so large");
+    std::filesystem::create_directory(dir / "run");
+    save_unusable_checkpoint(dir / "run/checkpoint.tlr");
+    expect_failure(dir, "train --arch mlp --resume --out " + (dir / "run") + " --data " + (dir / "absent"),
+                   (dir / "run/checkpoint.tlr") + ": parameters so large");
+    expect_failure(dir, "train --resume --out " + (dir / "none") + " --data " + (dir / "absent"),
+                   (dir / "none/checkpoint.tlr") + ": no checkpoint to resume from");
 }
 
 BOOST_AUTO_TEST_CASE(quotes_in_paths_reach_no_shell_and_links_are_not_followed) {

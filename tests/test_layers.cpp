@@ -107,9 +107,12 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(layer_kernels_match_reference, L, AllLayers) {
                              Ref::tolerance);
             }
             if constexpr (requires { layer.forward_whole(x.data(), y.data(), n, p.params); }) {
-                layer.forward_whole(x.data(), y.data(), n, p.params);  // (a dense forward may read sliced weights)
+                // (a dense forward may read sliced weights: the same sums, in the same order)
+                const std::vector<float> forward_output = y;
+                layer.forward_whole(x.data(), y.data(), n, p.params);
                 expect_close(name + " whole-weights forward output", y.data(),
                              Ref::forward(layer, params, xd, n, nullptr), Ref::tolerance);
+                BOOST_TEST((y == forward_output), name << ": the forward output is not the whole-weights one");
             }
             const float *out = layer.forward_train(x.data(), y_train.data(), n, p.params, step);
             const Vec out_d = support::to_double(out, y.size());

@@ -134,11 +134,6 @@ void run_train(const TrainOptions &options) {
     const std::string out_directory =
         options.out_directory.empty() ? "runs/" + settings.architecture : options.out_directory;
     make_model(settings.architecture, 1);  // an unknown --arch fails before the data loads
-    if (!options.resume) check_settings(settings);  // and bad settings before the directory is made
-    const DataSplit data = load_data(options.data_sources);  // bad data fails before the directory is made
-    const DirectoryLock lock(out_directory);
-    remove_abandoned_temporaries(out_directory);
-    catch_stop_signals();
     TrainRequest request;
     request.settings = settings;
     request.out_directory = out_directory;
@@ -148,7 +143,14 @@ void run_train(const TrainOptions &options) {
         for (const auto &given : options.given_settings) {
             request.given_flags.push_back({given.flag, [&](TrainSettings &to) { given.take(to, options.settings); }});
         }
+        check_resumable(request);  // and a checkpoint that cannot go on, before the data loads
+    } else {
+        check_settings(settings);  // and bad settings before the directory is made
     }
+    const DataSplit data = load_data(options.data_sources);  // bad data fails before the directory is made
+    const DirectoryLock lock(out_directory);
+    remove_abandoned_temporaries(out_directory);
+    catch_stop_signals();
     request.progress_bar = isatty(STDOUT_FILENO);
     TrainOutcome outcome = train(request, data.train, std::cout);
     if (options.skip_test) return;

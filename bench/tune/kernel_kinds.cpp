@@ -115,8 +115,11 @@ bool dense_kind(const std::string &generator, const Params &params, int batch, i
         output{Float(32), {out, batch}};
     const Knob batch_tile{"batch_tile", range(1, 16)};
     if (generator == "dense_forward") {
+        // A layer with slices runs dense_forward_sliced on one image, not this.
+        std::vector<Knob> one_image;
+        if (!tailor::has_slices(out)) one_image.push_back({"image_tile_vectors", vector_counts(out, vector_width)});
         kind = {{input, weights, bias}, {output}, {{"tile_vectors", vector_counts(out, vector_width)}, batch_tile},
-                {}, {{"image_tile_vectors", vector_counts(out, vector_width)}}, batch_tile_fits};
+                {}, one_image, batch_tile_fits};
     } else if (generator == "dense_forward_sliced") {
         const int slices = out / tailor::kDenseSlice;
         const BufferShape sliced{Float(32), {tailor::kDenseSlice, in, slices}},

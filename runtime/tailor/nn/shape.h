@@ -41,6 +41,10 @@ inline constexpr int kSmallBatch = 4;
 // this line too.
 inline constexpr int kDenseSlice = 16;
 
+// Whether a dense layer of `outputs` has sliced weights: several whole slices
+// (cmake/layers/dense.cmake chooses its kernels by the same rule).
+constexpr bool has_slices(int outputs) { return outputs % kDenseSlice == 0 && outputs / kDenseSlice > 1; }
+
 // A "valid" convolution with `filters` outputs, stride 1.
 constexpr Shape conv2d_output(Shape in, int filters) {
     return {filters, in.width - kConvKernel + 1, in.height - kConvKernel + 1};

@@ -100,6 +100,10 @@ std::string format_summary(const Model &model) {
 
 namespace {
 
+std::string checkpoint_path_in(const std::string &directory) {
+    return (std::filesystem::path(directory) / "checkpoint.tlr").string();
+}
+
 // A run between epochs: its directory, what its checkpoint saves (the settings
 // in use among it) and the model.
 struct Run {
@@ -107,7 +111,7 @@ struct Run {
     Checkpoint state;
     std::unique_ptr<Model> model;
 
-    std::string checkpoint_path() const { return (dir / "checkpoint.tlr").string(); }
+    std::string checkpoint_path() const { return checkpoint_path_in(dir.string()); }
 };
 
 // With --resume: the flags given may repeat the run's settings, not change
@@ -129,6 +133,25 @@ void check_resumed_flags(const std::string &checkpoint_path, const TrainSettings
     }
 }
 
+// The state a resumed run continues, with the settings it continues with
+// (--epochs may extend them); a missing checkpoint, flags that change the
+// run and bad settings fail here.
+Checkpoint resumed_state(const TrainRequest &request) {
+    const std::string checkpoint_path = checkpoint_path_in(request.out_directory);
+    if (!std::filesystem::exists(checkpoint_path)) throw file_error(checkpoint_path, "no checkpoint to resume from");
+    Checkpoint state = load_checkpoint(checkpoint_path);
+    check_resumed_flags(checkpoint_path, state.settings, request.given_flags);
+    if (request.epochs_override) {
+        if (*request.epochs_override < static_cast<int64_t>(state.epochs_done)) {
+            throw Error("--epochs " + std::to_string(*request.epochs_override) + ": " + checkpoint_path +
+                        " already holds " + std::to_string(state.epochs_done) + " epochs");
+        }
+        state.settings.epochs = *request.epochs_override;
+    }
+    check_settings(state.settings);
+    return state;
+}
+
 // The run directory and the settings and state its checkpoint continues
 // (none for a new run); bad settings fail here, before any epoch.
 Run open_or_resume(const TrainRequest &request) {
@@ -139,23 +162,12 @@ Run open_or_resume(const TrainRequest &request) {
     fs::create_directories(run.dir, ec);
     if (ec || !fs::is_directory(run.dir)) throw file_error(run.dir.string(), "cannot create the output directory");
 
-    const std::string checkpoint_path = run.checkpoint_path();
-    TrainSettings settings = request.settings;
     if (request.resume) {
-        if (!fs::exists(checkpoint_path)) throw file_error(checkpoint_path, "no checkpoint to resume from");
-        run.state = load_checkpoint(checkpoint_path);
-        settings = run.state.settings;
-        check_resumed_flags(checkpoint_path, settings, request.given_flags);
-        if (request.epochs_override) {
-            if (*request.epochs_override < static_cast<int64_t>(run.state.epochs_done)) {
-                throw Error("--epochs " + std::to_string(*request.epochs_override) + ": " + checkpoint_path +
-                            " already holds " + std::to_string(run.state.epochs_done) + " epochs");
-            }
-            settings.epochs = *request.epochs_override;
-        }
+        run.state = resumed_state(request);
+    } else {
+        check_settings(request.settings);
+        run.state.settings = request.settings;
     }
-    check_settings(settings);
-    run.state.settings = settings;
     return run;
 }
 
@@ -328,6 +340,11 @@ Interrupted stopped_during(const Run &run, int64_t epoch) {
 }
 
 }  // namespace
+
+void check_resumable(const TrainRequest &request) {
+    const Checkpoint state = resumed_state(request);
+    check_compatible(checkpoint_path_in(request.out_directory), state, *make_model(state.settings.architecture, 1));
+}
 
 TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostream &out) {
     Run run = open_or_resume(request);

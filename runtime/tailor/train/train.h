@@ -43,6 +43,11 @@ struct TrainOutcome {
 
 TrainOutcome train(const TrainRequest &request, const Dataset &data, std::ostream &out);
 
+// With request.resume, what train() would refuse of the run's checkpoint
+// (missing, corrupt, unusable by its model, or flags that change the run),
+// refused before the data are read. Throws Error naming the file.
+void check_resumable(const TrainRequest &request);
+
 // The Keras-style summary table of a model.
 std::string format_summary(const Model &model);
 

@@ -8,6 +8,8 @@
 #include "tailor/nn/layer.h"
 #include "tailor/nn/layers/derived_weights.h"
 
+#include <type_traits>
+
 namespace tailor {
 
 struct DenseTag {};
@@ -49,13 +51,18 @@ struct Dense {
         check_kernel(Kernels::forward(view(x, In, n), weights(p.weights.data), view(p.bias.data, Out), view(y, Out, n)),
                      "dense_forward");
     }
+    // Training reads the weights as they are: they change every step, and a
+    // small batch would copy them into slices each time.
     const float *forward_train(const float *x, float *y, int n, const Params &p, const StepContext &) {
-        return forward(x, y, n, p);
+        forward_whole(x, y, n, p);
+        return y;
     }
 
     // The parameters changed (the layer contract's optional hook): the
     // sliced weights are made again before the next small batch.
-    void parameters_changed() { sliced_.stale(); }
+    void parameters_changed() {
+        if constexpr (Kernels::sliced) sliced_.stale();
+    }
 
     const float *backward(const float *x, const float *y, const float *dy, float *dx, int n, const Params &p,
                           Params &grads, const StepContext &) {
@@ -88,7 +95,9 @@ private:
         }
     }
 
-    DerivedWeights<kDenseSlice, In, kSlices> sliced_;  // (S,in,out/S): weights(s S + i, k) at (i, k, s)
+    struct NoSlices {};
+    // (S,in,out/S): weights(s S + i, k) at (i, k, s)
+    [[no_unique_address]] std::conditional_t<Kernels::sliced, DerivedWeights<kDenseSlice, In, kSlices>, NoSlices> sliced_;
 };
 
 }  // namespace tailor
