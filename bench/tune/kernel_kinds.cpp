@@ -115,7 +115,9 @@ bool dense_kind(const std::string &generator, const Params &params, int batch, i
         output{Float(32), {out, batch}};
     const Knob batch_tile{"batch_tile", range(1, 16)};
     if (generator == "dense_forward") {
-        // A layer with slices runs dense_forward_sliced on one image, not this.
+        // A layer with slices runs dense_forward_sliced on one image, not
+        // this: its one-sample path then serves 4 to batch_tile - 1 images
+        // only, by hand.
         std::vector<Knob> one_image;
         if (!tailor::has_slices(out)) one_image.push_back({"image_tile_vectors", vector_counts(out, vector_width)});
         kind = {{input, weights, bias}, {output}, {{"tile_vectors", vector_counts(out, vector_width)}, batch_tile},
