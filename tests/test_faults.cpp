@@ -9,6 +9,7 @@
 
 #include "tailor/nn/kernel_call.h"
 #include "tailor/train/checkpoint.h"
+#include "tailor/util/directory_lock.h"
 #include "tailor/util/random.h"
 
 #include <boost/test/unit_test.hpp>
@@ -214,6 +215,18 @@ BOOST_AUTO_TEST_CASE(a_second_training_on_the_same_directory_is_refused_and_sigt
     BOOST_TEST(text_of(data.dir / "first.log").find("tailor: stopped by SIGTERM during epoch") != std::string::npos);
     const tailor::Checkpoint stopped = tailor::load_checkpoint(run + "/checkpoint.tlr");
     BOOST_TEST(stopped.history.size() == stopped.epochs_done, "the checkpoint is whole");
+}
+
+BOOST_AUTO_TEST_CASE(a_resume_into_a_directory_held_before_its_first_checkpoint_is_refused_as_busy) {
+    SmallData data;
+    const std::string run = data.dir / "run";
+    const tailor::DirectoryLock held(run);  // as a fresh training holds it before its first epoch ends
+    const std::string log = data.dir / "resume.log";
+    BOOST_TEST(wait_for(start_tailor("train --arch mlp --resume --skip-test --out " + run + " --data " + data.train +
+                                         " " + data.test,
+                                     log)) == 1);
+    BOOST_TEST(text_of(log) == "tailor: error: " + run + ": in use by another tailor command (process " +
+                                   std::to_string(getpid()) + "); wait for it to finish or choose another --out\n");
 }
 
 BOOST_AUTO_TEST_CASE(a_full_disk_while_the_checkpoint_is_written_keeps_the_previous_one) {

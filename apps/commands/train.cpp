@@ -13,6 +13,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 
 namespace tailor::commands {
@@ -142,6 +143,11 @@ void run_train(const TrainOptions &options) {
     if (options.resume) {
         for (const auto &given : options.given_settings) {
             request.given_flags.push_back({given.flag, [&](TrainSettings &to) { given.take(to, options.settings); }});
+        }
+        // A directory another command holds is refused as busy, even before
+        // that command's first checkpoint, and not as one without a checkpoint.
+        if (std::filesystem::is_directory(out_directory)) {
+            const DirectoryLock probe(out_directory);  // released at once: the run takes it below
         }
         check_resumable(request);  // and a checkpoint that cannot go on, before the data loads
     } else {
