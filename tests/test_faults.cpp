@@ -219,14 +219,25 @@ BOOST_AUTO_TEST_CASE(a_second_training_on_the_same_directory_is_refused_and_sigt
 
 BOOST_AUTO_TEST_CASE(a_resume_into_a_directory_held_before_its_first_checkpoint_is_refused_as_busy) {
     SmallData data;
-    const std::string run = data.dir / "run";
-    const tailor::DirectoryLock held(run);  // as a fresh training holds it before its first epoch ends
-    const std::string log = data.dir / "resume.log";
-    BOOST_TEST(wait_for(start_tailor("train --arch mlp --resume --skip-test --out " + run + " --data " + data.train +
+    const std::string run = data.dir / "run", free_run = data.dir / "free";
+    const auto resume = [&](const std::string &out, const std::string &log) {
+        return wait_for(start_tailor("train --arch mlp --resume --skip-test --out " + out + " --data " + data.train +
                                          " " + data.test,
-                                     log)) == 1);
-    BOOST_TEST(text_of(log) == "tailor: error: " + run + ": in use by another tailor command (process " +
-                                   std::to_string(getpid()) + "); wait for it to finish or choose another --out\n");
+                                     log));
+    };
+    {
+        const tailor::DirectoryLock held(run);  // as a fresh training holds it before its first epoch ends
+        BOOST_TEST(resume(run, data.dir / "held.log") == 1);
+        BOOST_TEST(text_of(data.dir / "held.log") ==
+                   "tailor: error: " + run + ": in use by another tailor command (process " +
+                       std::to_string(getpid()) + "); wait for it to finish or choose another --out\n");
+    }
+    // A directory nobody holds is refused for its missing checkpoint, and
+    // the look at its lock leaves no lock file behind.
+    std::filesystem::create_directories(free_run);
+    BOOST_TEST(resume(free_run, data.dir / "free.log") == 1);
+    BOOST_TEST(text_of(data.dir / "free.log").find("no checkpoint to resume from") != std::string::npos);
+    BOOST_TEST(!std::filesystem::exists(free_run + "/lock"));
 }
 
 BOOST_AUTO_TEST_CASE(a_full_disk_while_the_checkpoint_is_written_keeps_the_previous_one) {

@@ -13,7 +13,6 @@
 
 #include <unistd.h>
 
-#include <filesystem>
 #include <iostream>
 
 namespace tailor::commands {
@@ -146,9 +145,7 @@ void run_train(const TrainOptions &options) {
         }
         // A directory another command holds is refused as busy, even before
         // that command's first checkpoint, and not as one without a checkpoint.
-        if (std::filesystem::is_directory(out_directory)) {
-            const DirectoryLock probe(out_directory);  // released at once: the run takes it below
-        }
+        refuse_if_held(out_directory);
         check_resumable(request);  // and a checkpoint that cannot go on, before the data loads
     } else {
         check_settings(settings);  // and bad settings before the directory is made

@@ -21,7 +21,22 @@ std::string holder_of(int fd) {
     return pid.empty() ? "another process" : "process " + pid.substr(0, pid.find('\n'));
 }
 
+[[noreturn]] void refuse_as_busy(const std::string &directory, const std::string &holder) {
+    throw file_error(directory, "in use by another tailor command (" + holder +
+                                    "); wait for it to finish or choose another --out");
+}
+
 }  // namespace
+
+void refuse_if_held(const std::string &directory) {
+    const std::string path = (std::filesystem::path(directory) / "lock").string();
+    const int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);  // a FIFO must not block
+    if (fd < 0) return;  // no lock file (or a link, which DirectoryLock refuses): nobody holds it
+    const bool held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    const std::string holder = held ? holder_of(fd) : "";
+    close(fd);
+    if (held) refuse_as_busy(directory, holder);
+}
 
 DirectoryLock::DirectoryLock(const std::string &directory) {
     std::error_code ec;
@@ -37,8 +52,7 @@ DirectoryLock::DirectoryLock(const std::string &directory) {
         const std::string reason = std::strerror(errno);
         close(fd_);
         if (holder.empty()) throw file_error(directory, "cannot lock the output directory: " + reason);
-        throw file_error(directory, "in use by another tailor command (" + holder +
-                                        "); wait for it to finish or choose another --out");
+        refuse_as_busy(directory, holder);
     }
     const std::string pid = std::to_string(getpid()) + "\n";
     if (ftruncate(fd_, 0) != 0 || pwrite(fd_, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {

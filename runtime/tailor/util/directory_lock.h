@@ -21,4 +21,8 @@ private:
     int fd_ = -1;
 };
 
+// Throws DirectoryLock's "in use" error when another process holds
+// `directory`'s lock; creates and writes nothing.
+void refuse_if_held(const std::string &directory);
+
 }  // namespace tailor
