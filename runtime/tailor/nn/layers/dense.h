@@ -22,6 +22,7 @@ template <int In, int Out, bool Relu>
 struct Dense {
     using Tag = DenseTag;
     using Kernels = DenseKernels<In, Out, Relu>;
+    static_assert(Kernels::sliced == has_slices(Out), "cmake/layers/dense.cmake and shape.h's has_slices() disagree");
     static constexpr Shape in{In};
     static constexpr Shape out{Out};
     static constexpr bool relu = Relu;
